@@ -7,6 +7,8 @@ export const base = defineConfig({
     environment: 'node',
     include: ['test/**/*.test.ts'],
     testTimeout: 20_000,
+    // The JSON report feeds tooling/scripts/test-summary.mjs, which prints CI's closing tally.
+    reporters: ['default', ['json', { outputFile: '.reports/vitest.json' }]],
     hookTimeout: 60_000,
     coverage: {
       provider: 'v8',
