@@ -1,6 +1,6 @@
 // Generated from spec-checklist.md §2 (transcribed once; edit by hand and keep the drift test green).
 import type { Requirement } from './types.js';
-import { ALL_VERSIONS, ONLY_2026_07_28, SINCE_2025_11_25 } from './types.js';
+import { ALL_VERSIONS, ONLY_2026_07_28, SINCE_2025_06_18, SINCE_2025_11_25 } from './types.js';
 
 /** Authorization server rows AS-01…AS-23 (checklist §2.2). */
 export const AUTHORIZATION_SERVER: readonly Requirement[] = [
@@ -107,7 +107,7 @@ export const AUTHORIZATION_SERVER: readonly Requirement[] = [
     role: 'AS',
     level: '(ref) MUST',
     keyword: 'MUST',
-    versions: ALL_VERSIONS,
+    versions: SINCE_2025_06_18,
     transport: 'any',
     requirement:
       'Honour RFC 8707 `resource`: bind the token audience to it. Reject unknown/invalid resources (fragment, relative URI) with `invalid_target`.',

@@ -1,6 +1,6 @@
 // Generated from spec-checklist.md §2 (transcribed once; edit by hand and keep the drift test green).
 import type { Requirement } from './types.js';
-import { ALL_VERSIONS, SINCE_2025_11_25 } from './types.js';
+import { ALL_VERSIONS, SINCE_2025_06_18, SINCE_2025_11_25 } from './types.js';
 
 /** Client rows CL-01…CL-10 (checklist §2.3): discovery, PKCE and the resource indicator. */
 export const CLIENT_DISCOVERY: readonly Requirement[] = [
@@ -9,7 +9,7 @@ export const CLIENT_DISCOVERY: readonly Requirement[] = [
     role: 'CL',
     level: 'MUST',
     keyword: 'MUST',
-    versions: ALL_VERSIONS,
+    versions: SINCE_2025_06_18,
     transport: 'any',
     requirement: 'Parse `WWW-Authenticate` on 401 and use its `resource_metadata` URL when present.',
     source: 'Authorization Server Discovery §PRM Discovery Requirements',
@@ -21,7 +21,7 @@ export const CLIENT_DISCOVERY: readonly Requirement[] = [
     role: 'CL',
     level: 'MUST',
     keyword: 'MUST',
-    versions: ALL_VERSIONS,
+    versions: SINCE_2025_06_18,
     transport: 'any',
     requirement:
       'With no `resource_metadata`, build well-known URLs in order: path-aware `/.well-known/oauth-protected-resource/<path>`, then root. Never probe root first when the path version exists.',
@@ -34,7 +34,7 @@ export const CLIENT_DISCOVERY: readonly Requirement[] = [
     role: 'CL',
     level: 'MUST (RFC 9728 §3.3)',
     keyword: 'MUST',
-    versions: ALL_VERSIONS,
+    versions: SINCE_2025_06_18,
     transport: 'any',
     requirement:
       'Validate PRM `resource`. It must be identical to the URL used (header case) or to the resource the well-known suffix was inserted into; on mismatch, do not use the PRM.',
@@ -47,7 +47,7 @@ export const CLIENT_DISCOVERY: readonly Requirement[] = [
     role: 'CL',
     level: 'MUST',
     keyword: 'MUST',
-    versions: ALL_VERSIONS,
+    versions: SINCE_2025_11_25,
     transport: 'any',
     requirement:
       'Try ASM discovery endpoints in order. Issuer with a path `/t1`: `/.well-known/oauth-authorization-server/t1` → `/.well-known/openid-configuration/t1` → `/t1/.well-known/openid-configuration`. Issuer without a path: `/.well-known/oauth-authorization-server` → `/.well-known/openid-configuration`.',
@@ -111,7 +111,7 @@ export const CLIENT_DISCOVERY: readonly Requirement[] = [
     role: 'CL',
     level: 'MUST',
     keyword: 'MUST',
-    versions: ALL_VERSIONS,
+    versions: SINCE_2025_06_18,
     transport: 'any',
     requirement:
       'Send `resource=<canonical MCP server URI>` in the authorization and the token request. (ref) Also in refresh requests. Send it even when the AS does not advertise support.',

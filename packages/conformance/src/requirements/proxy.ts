@@ -1,6 +1,6 @@
 // Generated from spec-checklist.md §2 (transcribed once; edit by hand and keep the drift test green).
 import type { Requirement } from './types.js';
-import { ALL_VERSIONS, LEGACY_VERSIONS, ONLY_2026_07_28 } from './types.js';
+import { ALL_VERSIONS, LEGACY_VERSIONS, ONLY_2026_07_28, SINCE_2025_06_18 } from './types.js';
 
 /** Proxy / gateway rows PX-01…PX-13 (checklist §2.4). */
 export const PROXY: readonly Requirement[] = [
@@ -9,7 +9,7 @@ export const PROXY: readonly Requirement[] = [
     role: 'PX',
     level: 'MUST',
     keyword: 'MUST',
-    versions: ALL_VERSIONS,
+    versions: SINCE_2025_06_18,
     transport: 'any',
     requirement:
       "Toward MCP clients the proxy is the resource server, so RS-01…RS-31 apply. PRM `resource` is the proxy's public URL, not the upstream URL.",

@@ -5,6 +5,7 @@ import {
   LEGACY_SINCE_2025_06_18,
   LEGACY_VERSIONS,
   ONLY_2026_07_28,
+  SINCE_2025_06_18,
   SINCE_2025_11_25,
 } from './types.js';
 
@@ -28,7 +29,7 @@ export const RESOURCE_SERVER_ACCESS: readonly Requirement[] = [
     role: 'RS',
     level: 'MUST',
     keyword: 'MUST',
-    versions: ALL_VERSIONS,
+    versions: SINCE_2025_06_18,
     transport: 'any',
     requirement:
       'Audience validation. Accept only tokens issued for *this* server (the audience contains its canonical URI) and reject the rest.',
@@ -227,7 +228,7 @@ export const RESOURCE_SERVER_ACCESS: readonly Requirement[] = [
     role: 'RS',
     level: 'MUST NOT',
     keyword: 'MUST NOT',
-    versions: ALL_VERSIONS,
+    versions: SINCE_2025_06_18,
     transport: 'any',
     requirement:
       "No token passthrough: never forward the client's token to upstream APIs. Upstream calls use a separate token issued by the upstream AS.",

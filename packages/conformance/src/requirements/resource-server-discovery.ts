@@ -72,7 +72,7 @@ export const RESOURCE_SERVER_DISCOVERY: readonly Requirement[] = [
     role: 'RS',
     level: 'MUST',
     keyword: 'MUST',
-    versions: ALL_VERSIONS,
+    versions: SINCE_2025_06_18,
     transport: 'any',
     requirement:
       'Implement RFC 9728 PRM. For the endpoint `https://h/p/mcp`, serve it at the path-aware URL `https://h/.well-known/oauth-protected-resource/p/mcp`.',
@@ -85,7 +85,7 @@ export const RESOURCE_SERVER_DISCOVERY: readonly Requirement[] = [
     role: 'RS',
     level: 'MAY (spec: "either"); (ref) SHOULD',
     keyword: 'SHOULD',
-    versions: ALL_VERSIONS,
+    versions: SINCE_2025_06_18,
     transport: 'any',
     requirement: 'Also serve root PRM `/.well-known/oauth-protected-resource` (clients fall back to it).',
     source: 'same; RFC 9728 §3.1',
@@ -97,7 +97,7 @@ export const RESOURCE_SERVER_DISCOVERY: readonly Requirement[] = [
     role: 'RS',
     level: 'MUST',
     keyword: 'MUST',
-    versions: ALL_VERSIONS,
+    versions: SINCE_2025_06_18,
     transport: 'any',
     requirement:
       "The PRM `resource` equals the server's canonical URI: the exact URL clients use, with no fragment and no added trailing slash. When the PRM was fetched from a well-known URL, `resource` must equal the resource the suffix was inserted into.",
@@ -110,7 +110,7 @@ export const RESOURCE_SERVER_DISCOVERY: readonly Requirement[] = [
     role: 'RS',
     level: 'MUST',
     keyword: 'MUST',
-    versions: ALL_VERSIONS,
+    versions: SINCE_2025_06_18,
     transport: 'any',
     requirement: 'PRM includes `authorization_servers` with at least one AS issuer.',
     source: 'Authorization Server Discovery §Authorization Server Location',
@@ -122,7 +122,7 @@ export const RESOURCE_SERVER_DISCOVERY: readonly Requirement[] = [
     role: 'RS',
     level: 'RECOMMENDED (RFC 9728)',
     keyword: 'RECOMMENDED',
-    versions: ALL_VERSIONS,
+    versions: SINCE_2025_06_18,
     transport: 'any',
     requirement:
       'PRM includes `scopes_supported`: the *minimal* set for basic use. Optional fields: `bearer_methods_supported: ["header"]` and `resource_name`.',
@@ -135,7 +135,7 @@ export const RESOURCE_SERVER_DISCOVERY: readonly Requirement[] = [
     role: 'RS',
     level: 'MUST (implied)',
     keyword: 'MUST',
-    versions: ALL_VERSIONS,
+    versions: SINCE_2025_06_18,
     transport: 'any',
     requirement:
       'PRM is reachable without a token. (Interop for browser clients: allow CORS GET on the PRM.)',

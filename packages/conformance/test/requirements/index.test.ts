@@ -94,6 +94,9 @@ describe('rows checked against the checklist text', () => {
     ['CL-05', [...MCP_PROTOCOL_VERSIONS], 'any'],
     ['CL-33', ['2025-03-26'], 'any'],
     ['RS-25', [...MCP_PROTOCOL_VERSIONS], 'any'],
+    ['RS-06', ['2025-06-18', '2025-11-25', '2026-07-28'], 'any'],
+    ['CL-09', ['2025-06-18', '2025-11-25', '2026-07-28'], 'any'],
+    ['CL-04', ['2025-11-25', '2026-07-28'], 'any'],
   ] as const)('%s applies to %j on the %s transport', (id, versions, transport) => {
     expect(requirementById(id)).toMatchObject({ versions, transport });
   });
@@ -104,7 +107,8 @@ describe('rows checked against the checklist text', () => {
       role: 'RS',
       level: 'MUST',
       keyword: 'MUST',
-      versions: [...MCP_PROTOCOL_VERSIONS],
+      // §1.2 of the checklist: audience binding arrived with the resource-server model of 2025-06-18.
+      versions: ['2025-06-18', '2025-11-25', '2026-07-28'],
       transport: 'any',
       requirement:
         'Audience validation. Accept only tokens issued for *this* server (the audience contains its canonical URI) and reject the rest.',
