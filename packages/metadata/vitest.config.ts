@@ -1,3 +1,3 @@
 import { definePackageConfig } from '@portcullis/vitest-config';
 
-export default definePackageConfig();
+export default definePackageConfig({ test: { coverage: { thresholds: { lines: 95 } } } });

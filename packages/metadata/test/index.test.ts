@@ -1,8 +1,135 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MCP_PROTOCOL_VERSIONS } from '../src/index.js';
+import * as api from '../src/index.js';
 
-describe('public surface', () => {
-  it('lists the MCP protocol versions', () => {
-    expect(MCP_PROTOCOL_VERSIONS).toContain('2026-07-28');
+const VALUE_EXPORTS = [
+  'AccessDeniedError',
+  'assertAuthorizationResponseIssuer',
+  'assertClientIdMetadataDocumentUrl',
+  'assertIssuerMatches',
+  'assertRedirectUri',
+  'assertResourceMatches',
+  'assertSafeLinkUrl',
+  'assertSecureUrl',
+  'AUTH_RULES',
+  'AUTHORIZATION_SERVER_WELL_KNOWN',
+  'authorizationServerMetadataSchema',
+  'authorizationServerMetadataUrls',
+  'authRulesFor',
+  'canonicalResourceUri',
+  'clientIdMetadataDocumentSchema',
+  'clientRegistrationRequestSchema',
+  'clientRegistrationResponseSchema',
+  'compareProtocolVersions',
+  'createOAuthError',
+  'defineScopeHierarchy',
+  'formatBearerChallenge',
+  'formatScope',
+  'formatWwwAuthenticate',
+  'InsufficientScopeError',
+  'InvalidClientError',
+  'InvalidClientMetadataError',
+  'InvalidDpopProofError',
+  'InvalidGrantError',
+  'InvalidRedirectUriError',
+  'InvalidRequestError',
+  'InvalidResourceUriError',
+  'InvalidScopeError',
+  'InvalidSoftwareStatementError',
+  'InvalidTargetError',
+  'InvalidTokenError',
+  'InvalidUrlError',
+  'isBearerTokenType',
+  'isCanonicalResourceUri',
+  'isClientIdMetadataDocumentUrl',
+  'isKnownProtocolVersion',
+  'isLoopbackHost',
+  'isMetadataError',
+  'isOAuthErrorCode',
+  'isScopeToken',
+  'isSecureUrl',
+  'IssuerMismatchError',
+  'issuerFromAuthorizationServerMetadataUrl',
+  'issuerMatches',
+  'LATEST_PROTOCOL_VERSION',
+  'legacyAuthorizationServerMetadataUrl',
+  'MCP_PROTOCOL_VERSIONS',
+  'METADATA_ERROR_CODES',
+  'MetadataError',
+  'MetadataValidationError',
+  'missingScopes',
+  'NotAWellKnownUrlError',
+  'OAUTH_ERROR_CODES',
+  'OAuthError',
+  'oauthErrorFromResponse',
+  'oauthErrorResponseSchema',
+  'OPENID_CONFIGURATION_WELL_KNOWN',
+  'openIdProviderMetadataSchema',
+  'parseAuthorizationServerMetadata',
+  'parseBearerChallenge',
+  'parseClientIdMetadataDocument',
+  'parseClientRegistrationError',
+  'parseClientRegistrationRequest',
+  'parseClientRegistrationResponse',
+  'parseOAuthErrorResponse',
+  'parseOpenIdProviderMetadata',
+  'parseProtectedResourceMetadata',
+  'parseScope',
+  'parseTokenResponse',
+  'parseWwwAuthenticate',
+  'PROTECTED_RESOURCE_WELL_KNOWN',
+  'protectedResourceMetadataSchema',
+  'protectedResourceMetadataUrls',
+  'resourceFromProtectedResourceMetadataUrl',
+  'ResourceMismatchError',
+  'resourceMatches',
+  'satisfies',
+  'ScopeHierarchyError',
+  'ScopeSyntaxError',
+  'serializeAuthorizationServerMetadata',
+  'serializeClientIdMetadataDocument',
+  'serializeClientRegistrationRequest',
+  'serializeClientRegistrationResponse',
+  'serializeOAuthErrorResponse',
+  'serializeOpenIdProviderMetadata',
+  'serializeProtectedResourceMetadata',
+  'serializeTokenResponse',
+  'ServerError',
+  'supportsPkceS256',
+  'TemporarilyUnavailableError',
+  'tokenResponseSchema',
+  'UnapprovedSoftwareStatementError',
+  'UnauthorizedClientError',
+  'unionScopes',
+  'UnknownProtocolVersionError',
+  'UnsafeUrlError',
+  'UnsupportedGrantTypeError',
+  'UnsupportedResponseTypeError',
+  'UseDpopNonceError',
+  'validateAuthorizationServerMetadata',
+  'validateClientIdMetadataDocument',
+  'validateOpenIdProviderMetadata',
+  'validateProtectedResourceMetadata',
+  'wellKnownUrl',
+  'WwwAuthenticateFormatError',
+  'WwwAuthenticateParseError',
+];
+
+describe('public surface of @portcullis/metadata', () => {
+  it('exports exactly the pinned values', () => {
+    const sort = (list: string[]) => [...list].sort((a, b) => a.localeCompare(b, 'en'));
+    expect(sort(Object.keys(api))).toEqual(sort(VALUE_EXPORTS));
+  });
+
+  it('uses named exports only, one per line, and opens with the contract comment', () => {
+    const source = readFileSync(join(import.meta.dirname, '../src/index.ts'), 'utf8');
+    expect(
+      source.startsWith('// This file defines the complete public surface of @portcullis/metadata.'),
+    ).toBe(true);
+    expect(source).not.toMatch(/export \*/);
+    for (const line of source.split('\n').filter((l) => l.startsWith('export'))) {
+      expect(line).toMatch(/^export (type )?\{ \w+ \} from '\.\/[\w/-]+\.js';$/);
+    }
   });
 });
