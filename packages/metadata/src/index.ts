@@ -1,144 +1,171 @@
 // This file defines the complete public surface of @portcullis/metadata.
 // Any export added here becomes public API. Use named exports, not wildcards.
-// biome-ignore-all assist/source/organizeImports: one export per line, values first, then types (house style).
 
-export { canonicalResourceUri } from './canonical-uri.js';
-export { isCanonicalResourceUri } from './canonical-uri.js';
-export { assertClientIdMetadataDocumentUrl } from './cimd/client-id-metadata-document.js';
-export { clientIdMetadataDocumentSchema } from './cimd/client-id-metadata-document.js';
-export { isClientIdMetadataDocumentUrl } from './cimd/client-id-metadata-document.js';
-export { parseClientIdMetadataDocument } from './cimd/client-id-metadata-document.js';
-export { serializeClientIdMetadataDocument } from './cimd/client-id-metadata-document.js';
-export { validateClientIdMetadataDocument } from './cimd/client-id-metadata-document.js';
-export { InvalidResourceUriError } from './errors.js';
-export { InvalidUrlError } from './errors.js';
-export { isMetadataError } from './errors.js';
-export { IssuerMismatchError } from './errors.js';
-export { METADATA_ERROR_CODES } from './errors.js';
-export { MetadataError } from './errors.js';
-export { MetadataValidationError } from './errors.js';
-export { NotAWellKnownUrlError } from './errors.js';
-export { ResourceMismatchError } from './errors.js';
-export { ScopeHierarchyError } from './errors.js';
-export { ScopeSyntaxError } from './errors.js';
-export { UnknownProtocolVersionError } from './errors.js';
-export { UnsafeUrlError } from './errors.js';
-export { WwwAuthenticateFormatError } from './errors.js';
-export { WwwAuthenticateParseError } from './errors.js';
-export { assertAuthorizationResponseIssuer } from './identifier-match.js';
-export { assertIssuerMatches } from './identifier-match.js';
-export { assertResourceMatches } from './identifier-match.js';
-export { issuerMatches } from './identifier-match.js';
-export { resourceMatches } from './identifier-match.js';
-export { AccessDeniedError } from './oauth-error-classes.js';
-export { createOAuthError } from './oauth-error-classes.js';
-export { InsufficientScopeError } from './oauth-error-classes.js';
-export { InvalidClientError } from './oauth-error-classes.js';
-export { InvalidClientMetadataError } from './oauth-error-classes.js';
-export { InvalidDpopProofError } from './oauth-error-classes.js';
-export { InvalidGrantError } from './oauth-error-classes.js';
-export { InvalidRedirectUriError } from './oauth-error-classes.js';
-export { InvalidRequestError } from './oauth-error-classes.js';
-export { InvalidScopeError } from './oauth-error-classes.js';
-export { InvalidSoftwareStatementError } from './oauth-error-classes.js';
-export { InvalidTargetError } from './oauth-error-classes.js';
-export { InvalidTokenError } from './oauth-error-classes.js';
-export { ServerError } from './oauth-error-classes.js';
-export { TemporarilyUnavailableError } from './oauth-error-classes.js';
-export { UnapprovedSoftwareStatementError } from './oauth-error-classes.js';
-export { UnauthorizedClientError } from './oauth-error-classes.js';
-export { UnsupportedGrantTypeError } from './oauth-error-classes.js';
-export { UnsupportedResponseTypeError } from './oauth-error-classes.js';
-export { UseDpopNonceError } from './oauth-error-classes.js';
-export { isOAuthErrorCode } from './oauth-errors.js';
-export { OAUTH_ERROR_CODES } from './oauth-errors.js';
-export { OAuthError } from './oauth-errors.js';
-export { openIdProviderMetadataSchema } from './oidc/openid-provider-metadata.js';
-export { parseOpenIdProviderMetadata } from './oidc/openid-provider-metadata.js';
-export { serializeOpenIdProviderMetadata } from './oidc/openid-provider-metadata.js';
-export { validateOpenIdProviderMetadata } from './oidc/openid-provider-metadata.js';
-export { AUTH_RULES } from './protocol-versions.js';
-export { authRulesFor } from './protocol-versions.js';
-export { compareProtocolVersions } from './protocol-versions.js';
-export { isKnownProtocolVersion } from './protocol-versions.js';
-export { LATEST_PROTOCOL_VERSION } from './protocol-versions.js';
-export { MCP_PROTOCOL_VERSIONS } from './protocol-versions.js';
-export { oauthErrorFromResponse } from './rfc6749/error-response.js';
-export { oauthErrorResponseSchema } from './rfc6749/error-response.js';
-export { parseOAuthErrorResponse } from './rfc6749/error-response.js';
-export { serializeOAuthErrorResponse } from './rfc6749/error-response.js';
-export { isBearerTokenType } from './rfc6749/token-response.js';
-export { parseTokenResponse } from './rfc6749/token-response.js';
-export { serializeTokenResponse } from './rfc6749/token-response.js';
-export { tokenResponseSchema } from './rfc6749/token-response.js';
-export { formatBearerChallenge } from './rfc6750/www-authenticate.js';
-export { formatWwwAuthenticate } from './rfc6750/www-authenticate.js';
-export { parseBearerChallenge } from './rfc6750/www-authenticate.js';
-export { parseWwwAuthenticate } from './rfc6750/www-authenticate.js';
-export { clientRegistrationRequestSchema } from './rfc7591/client-registration.js';
-export { clientRegistrationResponseSchema } from './rfc7591/client-registration.js';
-export { parseClientRegistrationError } from './rfc7591/client-registration.js';
-export { parseClientRegistrationRequest } from './rfc7591/client-registration.js';
-export { parseClientRegistrationResponse } from './rfc7591/client-registration.js';
-export { serializeClientRegistrationRequest } from './rfc7591/client-registration.js';
-export { serializeClientRegistrationResponse } from './rfc7591/client-registration.js';
-export { authorizationServerMetadataSchema } from './rfc8414/authorization-server-metadata.js';
-export { parseAuthorizationServerMetadata } from './rfc8414/authorization-server-metadata.js';
-export { serializeAuthorizationServerMetadata } from './rfc8414/authorization-server-metadata.js';
-export { supportsPkceS256 } from './rfc8414/authorization-server-metadata.js';
-export { validateAuthorizationServerMetadata } from './rfc8414/authorization-server-metadata.js';
-export { parseProtectedResourceMetadata } from './rfc9728/protected-resource-metadata.js';
-export { protectedResourceMetadataSchema } from './rfc9728/protected-resource-metadata.js';
-export { serializeProtectedResourceMetadata } from './rfc9728/protected-resource-metadata.js';
-export { validateProtectedResourceMetadata } from './rfc9728/protected-resource-metadata.js';
-export { assertRedirectUri } from './safe-url.js';
-export { assertSafeLinkUrl } from './safe-url.js';
-export { assertSecureUrl } from './safe-url.js';
-export { isLoopbackHost } from './safe-url.js';
-export { isSecureUrl } from './safe-url.js';
-export { defineScopeHierarchy } from './scopes.js';
-export { formatScope } from './scopes.js';
-export { isScopeToken } from './scopes.js';
-export { missingScopes } from './scopes.js';
-export { parseScope } from './scopes.js';
-export { satisfies } from './scopes.js';
-export { unionScopes } from './scopes.js';
-export { AUTHORIZATION_SERVER_WELL_KNOWN } from './well-known.js';
-export { authorizationServerMetadataUrls } from './well-known.js';
-export { issuerFromAuthorizationServerMetadataUrl } from './well-known.js';
-export { legacyAuthorizationServerMetadataUrl } from './well-known.js';
-export { OPENID_CONFIGURATION_WELL_KNOWN } from './well-known.js';
-export { PROTECTED_RESOURCE_WELL_KNOWN } from './well-known.js';
-export { protectedResourceMetadataUrls } from './well-known.js';
-export { resourceFromProtectedResourceMetadataUrl } from './well-known.js';
-export { wellKnownUrl } from './well-known.js';
-
+export { canonicalResourceUri, isCanonicalResourceUri } from './canonical-uri.js';
 export type { ClientIdMetadataDocument } from './cimd/client-id-metadata-document.js';
-export type { AnyMetadataError } from './errors.js';
-export type { MetadataErrorCode } from './errors.js';
-export type { MetadataIssue } from './errors.js';
+export {
+  assertClientIdMetadataDocumentUrl,
+  clientIdMetadataDocumentSchema,
+  isClientIdMetadataDocumentUrl,
+  parseClientIdMetadataDocument,
+  serializeClientIdMetadataDocument,
+  validateClientIdMetadataDocument,
+} from './cimd/client-id-metadata-document.js';
+export type { AnyMetadataError, MetadataErrorCode, MetadataIssue } from './errors.js';
+export {
+  InvalidResourceUriError,
+  InvalidUrlError,
+  IssuerMismatchError,
+  isMetadataError,
+  METADATA_ERROR_CODES,
+  MetadataError,
+  MetadataValidationError,
+  NotAWellKnownUrlError,
+  ResourceMismatchError,
+  ScopeHierarchyError,
+  ScopeSyntaxError,
+  UnknownProtocolVersionError,
+  UnsafeUrlError,
+  WwwAuthenticateFormatError,
+  WwwAuthenticateParseError,
+} from './errors.js';
 export type { AuthorizationResponseIssuerCheck } from './identifier-match.js';
-export type { BearerChallengeContext } from './oauth-errors.js';
-export type { OAuthErrorCode } from './oauth-errors.js';
-export type { OAuthErrorOptions } from './oauth-errors.js';
-export type { OAuthErrorResponseBody } from './oauth-errors.js';
+export {
+  assertAuthorizationResponseIssuer,
+  assertIssuerMatches,
+  assertResourceMatches,
+  issuerMatches,
+  resourceMatches,
+} from './identifier-match.js';
+export {
+  AccessDeniedError,
+  createOAuthError,
+  InsufficientScopeError,
+  InvalidClientError,
+  InvalidClientMetadataError,
+  InvalidDpopProofError,
+  InvalidGrantError,
+  InvalidRedirectUriError,
+  InvalidRequestError,
+  InvalidScopeError,
+  InvalidSoftwareStatementError,
+  InvalidTargetError,
+  InvalidTokenError,
+  ServerError,
+  TemporarilyUnavailableError,
+  UnapprovedSoftwareStatementError,
+  UnauthorizedClientError,
+  UnsupportedGrantTypeError,
+  UnsupportedResponseTypeError,
+  UseDpopNonceError,
+} from './oauth-error-classes.js';
+export type {
+  BearerChallengeContext,
+  OAuthErrorCode,
+  OAuthErrorOptions,
+  OAuthErrorResponseBody,
+} from './oauth-errors.js';
+export { isOAuthErrorCode, OAUTH_ERROR_CODES, OAuthError } from './oauth-errors.js';
 export type { OpenIdProviderMetadata } from './oidc/openid-provider-metadata.js';
-export type { AuthRules } from './protocol-versions.js';
-export type { DynamicClientRegistrationLevel } from './protocol-versions.js';
-export type { McpProtocolVersion } from './protocol-versions.js';
+export {
+  openIdProviderMetadataSchema,
+  parseOpenIdProviderMetadata,
+  serializeOpenIdProviderMetadata,
+  validateOpenIdProviderMetadata,
+} from './oidc/openid-provider-metadata.js';
+export type { AuthRules, DynamicClientRegistrationLevel, McpProtocolVersion } from './protocol-versions.js';
+export {
+  AUTH_RULES,
+  authRulesFor,
+  compareProtocolVersions,
+  isKnownProtocolVersion,
+  LATEST_PROTOCOL_VERSION,
+  MCP_PROTOCOL_VERSIONS,
+} from './protocol-versions.js';
 export type { OAuthErrorResponse } from './rfc6749/error-response.js';
+export {
+  oauthErrorFromResponse,
+  oauthErrorResponseSchema,
+  parseOAuthErrorResponse,
+  serializeOAuthErrorResponse,
+} from './rfc6749/error-response.js';
 export type { TokenResponse } from './rfc6749/token-response.js';
-export type { AuthChallenge } from './rfc6750/www-authenticate.js';
-export type { BearerChallengeParams } from './rfc6750/www-authenticate.js';
-export type { ClientRegistrationError } from './rfc7591/client-registration.js';
-export type { ClientRegistrationRequest } from './rfc7591/client-registration.js';
-export type { ClientRegistrationRequestOptions } from './rfc7591/client-registration.js';
-export type { ClientRegistrationResponse } from './rfc7591/client-registration.js';
-export type { AuthorizationServerMetadata } from './rfc8414/authorization-server-metadata.js';
-export type { AuthorizationServerMetadataCheck } from './rfc8414/authorization-server-metadata.js';
-export type { ProtectedResourceMetadata } from './rfc9728/protected-resource-metadata.js';
-export type { ProtectedResourceMetadataCheck } from './rfc9728/protected-resource-metadata.js';
+export {
+  isBearerTokenType,
+  parseTokenResponse,
+  serializeTokenResponse,
+  tokenResponseSchema,
+} from './rfc6749/token-response.js';
+export type { AuthChallenge, BearerChallengeParams } from './rfc6750/www-authenticate.js';
+export {
+  formatBearerChallenge,
+  formatWwwAuthenticate,
+  parseBearerChallenge,
+  parseWwwAuthenticate,
+} from './rfc6750/www-authenticate.js';
+export type {
+  ClientRegistrationError,
+  ClientRegistrationRequest,
+  ClientRegistrationRequestOptions,
+  ClientRegistrationResponse,
+} from './rfc7591/client-registration.js';
+export {
+  clientRegistrationRequestSchema,
+  clientRegistrationResponseSchema,
+  parseClientRegistrationError,
+  parseClientRegistrationRequest,
+  parseClientRegistrationResponse,
+  serializeClientRegistrationRequest,
+  serializeClientRegistrationResponse,
+} from './rfc7591/client-registration.js';
+export type {
+  AuthorizationServerMetadata,
+  AuthorizationServerMetadataCheck,
+} from './rfc8414/authorization-server-metadata.js';
+export {
+  authorizationServerMetadataSchema,
+  parseAuthorizationServerMetadata,
+  serializeAuthorizationServerMetadata,
+  supportsPkceS256,
+  validateAuthorizationServerMetadata,
+} from './rfc8414/authorization-server-metadata.js';
+export type {
+  ProtectedResourceMetadata,
+  ProtectedResourceMetadataCheck,
+} from './rfc9728/protected-resource-metadata.js';
+export {
+  parseProtectedResourceMetadata,
+  protectedResourceMetadataSchema,
+  serializeProtectedResourceMetadata,
+  validateProtectedResourceMetadata,
+} from './rfc9728/protected-resource-metadata.js';
 export type { SecureUrlOptions } from './safe-url.js';
-export type { ScopeHierarchy } from './scopes.js';
-export type { ScopeInput } from './scopes.js';
+export {
+  assertRedirectUri,
+  assertSafeLinkUrl,
+  assertSecureUrl,
+  isLoopbackHost,
+  isSecureUrl,
+} from './safe-url.js';
+export type { ScopeHierarchy, ScopeInput } from './scopes.js';
+export {
+  defineScopeHierarchy,
+  formatScope,
+  isScopeToken,
+  missingScopes,
+  parseScope,
+  satisfies,
+  unionScopes,
+} from './scopes.js';
+export {
+  AUTHORIZATION_SERVER_WELL_KNOWN,
+  authorizationServerMetadataUrls,
+  issuerFromAuthorizationServerMetadataUrl,
+  legacyAuthorizationServerMetadataUrl,
+  OPENID_CONFIGURATION_WELL_KNOWN,
+  PROTECTED_RESOURCE_WELL_KNOWN,
+  protectedResourceMetadataUrls,
+  resourceFromProtectedResourceMetadataUrl,
+  wellKnownUrl,
+} from './well-known.js';
 export type { ParseOptions } from './zod-helpers.js';
