@@ -1,6 +1,7 @@
 import { type IdpLogger, startIdp } from '@portcullis/idp';
 import { pino } from 'pino';
 import { optionsFromEnv } from './config.js';
+import { runKeycloak } from './keycloak.js';
 
 const log = pino({ name: 'portcullis-idp', level: process.env.PORTCULLIS_IDP_LOG_LEVEL ?? 'info' });
 const logger: IdpLogger = {
@@ -9,44 +10,81 @@ const logger: IdpLogger = {
 };
 
 const started = performance.now();
-try {
-  const running = await startIdp(optionsFromEnv(process.env), { logger });
-  const { provider } = running.idp;
-  // Events carry identifiers and error codes only: never tokens, codes, passwords or secrets.
-  provider.on('registration_create.success', (_ctx, client) =>
-    log.info({ client_id: client.clientId }, 'client registered'),
-  );
-  provider.on('grant.success', (ctx) => log.info({ client_id: ctx.oidc.client?.clientId }, 'tokens issued'));
-  provider.on('grant.error', (ctx, error) =>
-    log.warn({ client_id: ctx.oidc.client?.clientId, error: error.error }, 'token request refused'),
-  );
-  provider.on('authorization.error', (_ctx, error) =>
-    log.warn({ error: error.error }, 'authorization request refused'),
-  );
-  log.info(
-    { issuer: running.issuer, url: running.url, startMs: Math.round(performance.now() - started) },
-    'identity provider listening (dev/test only: in-memory state, demo users)',
-  );
 
-  let stopping = false;
-  const stop = (signal: NodeJS.Signals) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'stopping');
-    running.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        log.error({ error: String(error) }, 'stop failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-} catch (error) {
-  log.fatal(
-    { error: error instanceof Error ? error.message : String(error) },
-    'cannot start identity provider',
+/**
+ * Stop on the first SIGINT/SIGTERM. Handlers are installed before anything starts, so a Ctrl-C during a slow start
+ * (Keycloak takes 30 s or more) still stops what was started, once it is up, instead of leaving a container behind.
+ */
+let close: (() => Promise<void>) | undefined;
+let stopRequested = false;
+function shutdown(): void {
+  if (!close) return;
+  close().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      log.error({ error: String(error) }, 'stop failed');
+      process.exit(1);
+    },
   );
-  process.exit(1);
+}
+function stopOnSignal(stop: () => Promise<void>): void {
+  close = stop;
+  if (stopRequested) shutdown();
+}
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopRequested) return;
+    stopRequested = true;
+    log.info({ signal }, close ? 'stopping' : 'stopping once the start has finished');
+    shutdown();
+  });
+}
+
+if (process.env.PORTCULLIS_IDP === 'keycloak') {
+  try {
+    const keycloak = await runKeycloak(process.env, log);
+    // Nothing else holds the event loop once the container runs: keep the process (and so the container) alive
+    // until a signal stops both.
+    const keepAlive = setInterval(() => {}, 1 << 30);
+    stopOnSignal(async () => {
+      clearInterval(keepAlive);
+      await keycloak.stop();
+    });
+  } catch (error) {
+    log.fatal({ error: error instanceof Error ? error.message : String(error) }, 'cannot start Keycloak');
+    process.exit(1);
+  }
+} else {
+  await runEmbedded();
+}
+
+async function runEmbedded(): Promise<void> {
+  try {
+    const running = await startIdp(optionsFromEnv(process.env), { logger });
+    const { provider } = running.idp;
+    // Events carry identifiers and error codes only: never tokens, codes, passwords or secrets.
+    provider.on('registration_create.success', (_ctx, client) =>
+      log.info({ client_id: client.clientId }, 'client registered'),
+    );
+    provider.on('grant.success', (ctx) =>
+      log.info({ client_id: ctx.oidc.client?.clientId }, 'tokens issued'),
+    );
+    provider.on('grant.error', (ctx, error) =>
+      log.warn({ client_id: ctx.oidc.client?.clientId, error: error.error }, 'token request refused'),
+    );
+    provider.on('authorization.error', (_ctx, error) =>
+      log.warn({ error: error.error }, 'authorization request refused'),
+    );
+    log.info(
+      { issuer: running.issuer, url: running.url, startMs: Math.round(performance.now() - started) },
+      'identity provider listening (dev/test only: in-memory state, demo users)',
+    );
+    stopOnSignal(() => running.close());
+  } catch (error) {
+    log.fatal(
+      { error: error instanceof Error ? error.message : String(error) },
+      'cannot start identity provider',
+    );
+    process.exit(1);
+  }
 }

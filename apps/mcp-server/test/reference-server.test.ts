@@ -1,0 +1,131 @@
+import { Client, InsufficientScopeError, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport as TransportV1 } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { FastifyInstance } from 'fastify';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createReferenceMcpServer, userAgentProduct } from '../src/server.js';
+import { freePort, type LocalIssuer, startLocalIssuer } from './helpers/local-issuer.js';
+
+let issuer: LocalIssuer;
+let app: FastifyInstance;
+let resource: string;
+
+beforeAll(async () => {
+  issuer = await startLocalIssuer();
+  const port = await freePort();
+  resource = `http://localhost:${port}/mcp`;
+  app = createReferenceMcpServer({
+    resource,
+    issuer: issuer.issuer,
+    jwksUri: issuer.jwksUri,
+    logger: pino({ level: 'silent' }),
+  });
+  await app.listen({ host: '127.0.0.1', port });
+});
+afterAll(async () => {
+  await app.close();
+  await issuer.close();
+});
+
+function textOf(result: unknown): string {
+  return ((result as { content?: { text?: string }[] }).content ?? []).map((c) => c.text ?? '').join('');
+}
+
+async function v2(mode: 'auto' | 'legacy', scope = 'mcp:tools') {
+  const token = await issuer.sign(resource, { scope });
+  const client = new Client(
+    { name: 'guide', version: '1.0.0' },
+    mode === 'auto' ? { versionNegotiation: { mode: 'auto' } } : {},
+  );
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(resource), { authProvider: { token: async () => token } }),
+  );
+  return client;
+}
+
+describe('the reference MCP server', () => {
+  it('[RS-28] hello-world answers the guide’s line to a 2026-07-28 client', async () => {
+    const client = await v2('auto');
+    expect(client.getProtocolEra()).toBe('modern');
+    const result = await client.callTool({ name: 'hello-world', arguments: { name: 'joe' } });
+    expect(textOf(result)).toBe('Hello, joe! Your user agent is: node');
+    await client.close();
+  });
+
+  it('[RS-21] hello-world answers the guide’s line to a 2025-11-25 client in a session', async () => {
+    const client = await v2('legacy');
+    expect(client.getProtocolEra()).toBe('legacy');
+    const result = await client.callTool({ name: 'hello-world', arguments: { name: 'joe' } });
+    expect(textOf(result)).toBe('Hello, joe! Your user agent is: node');
+    await client.close();
+  });
+
+  it('[RS-21] hello-world works for the v1 SDK client (1.32) with a static token', async () => {
+    const token = await issuer.sign(resource);
+    const client = new ClientV1({ name: 'guide-v1', version: '1.0.0' });
+    const transport = new TransportV1(new URL(resource), {
+      requestInit: { headers: { authorization: `Bearer ${token}` } },
+    });
+    await client.connect(transport);
+    const result = await client.callTool({ name: 'hello-world', arguments: { name: 'joe' } });
+    expect(textOf(result)).toBe('Hello, joe! Your user agent is: node');
+    await transport.terminateSession();
+    await client.close();
+  });
+
+  it('whoami returns the caller identity from the token', async () => {
+    const client = await v2('auto', 'mcp:tools');
+    const who = JSON.parse(textOf(await client.callTool({ name: 'whoami', arguments: {} })));
+    expect(who).toMatchObject({
+      subject: 'joe',
+      clientId: 'test-client',
+      issuer: issuer.issuer,
+      scopes: ['mcp:tools'],
+    });
+    await client.close();
+  });
+
+  it('[RS-16] admin-stats needs mcp:admin (step-up) and is hidden from tools/list until then', async () => {
+    const basic = await v2('auto');
+    expect((await basic.listTools()).tools.map((t) => t.name).sort()).toEqual(['hello-world', 'whoami']);
+    const error = await basic.callTool({ name: 'admin-stats', arguments: {} }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InsufficientScopeError);
+    expect((error as InsufficientScopeError).requiredScope).toBe('mcp:tools mcp:admin');
+    await basic.close();
+    const admin = await v2('auto', 'mcp:tools mcp:admin');
+    expect(
+      JSON.parse(textOf(await admin.callTool({ name: 'admin-stats', arguments: {} }))).uptimeSeconds,
+    ).toBeTypeOf('number');
+    await admin.close();
+  });
+
+  it('serves the greeting resource and prompt', async () => {
+    for (const mode of ['auto', 'legacy'] as const) {
+      const client = await v2(mode);
+      const read = await client.readResource({ uri: 'greeting://joe' });
+      expect((read.contents[0] as { text?: string }).text).toBe('Hello, joe!');
+      const prompt = await client.getPrompt({ name: 'greeting', arguments: { name: 'joe' } });
+      expect(prompt.messages[0]?.content).toEqual({ type: 'text', text: 'Please greet joe warmly.' });
+      await client.close();
+    }
+  });
+
+  it('[RS-06 RS-09] publishes metadata pointing at the issuer', async () => {
+    const prm = await (
+      await fetch(`${new URL(resource).origin}/.well-known/oauth-protected-resource/mcp`)
+    ).json();
+    expect(prm).toMatchObject({
+      resource,
+      authorization_servers: [issuer.issuer],
+      scopes_supported: ['mcp:tools'],
+    });
+  });
+
+  it('names the first product token of the user agent', () => {
+    expect(userAgentProduct('node')).toBe('node');
+    expect(userAgentProduct('Mozilla/5.0 (X11; Linux x86_64)')).toBe('mozilla');
+    expect(userAgentProduct('')).toBe('unknown');
+    expect(userAgentProduct(undefined)).toBe('unknown');
+  });
+});

@@ -1,0 +1,88 @@
+import { ResourceServerError } from './errors.js';
+import { tokenFingerprint } from './logging.js';
+
+/** Options of {@link createIntrospector}. */
+export interface IntrospectorOptions {
+  readonly endpoint: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  /** Upper bound on caching one answer; an answer is never cached past the token's `exp`. */
+  readonly cacheMaxTtlMs: number;
+  readonly timeoutMs: number;
+  /** Most answers kept at once; the oldest entry is dropped first. */
+  readonly maxEntries?: number;
+}
+
+/** The members of an RFC 7662 introspection response this package reads; others are kept. */
+export interface IntrospectionResponse {
+  readonly active: boolean;
+  readonly [claim: string]: unknown;
+}
+
+/** Looks a token up at the introspection endpoint, with a bounded cache. */
+export type Introspector = (token: string) => Promise<IntrospectionResponse>;
+
+function basicCredentials(id: string, secret: string): string {
+  const encode = (v: string) => encodeURIComponent(v).replace(/%20/g, '+');
+  return `Basic ${Buffer.from(`${encode(id)}:${encode(secret)}`).toString('base64')}`;
+}
+
+/**
+ * RFC 7662 token introspection with client credentials (`client_secret_basic`). Active answers are cached
+ * by token fingerprint for at most `cacheMaxTtlMs` and never past their `exp`; inactive answers are not
+ * cached.
+ * @throws {ResourceServerError} `ERR_PORTCULLIS_RS_INTROSPECTION_FAILED` when the endpoint cannot be used.
+ * @see https://www.rfc-editor.org/rfc/rfc7662#section-2
+ */
+export function createIntrospector(options: IntrospectorOptions): Introspector {
+  const cache = new Map<string, { until: number; value: IntrospectionResponse }>();
+  const maxEntries = options.maxEntries ?? 10_000;
+  const authorization = basicCredentials(options.clientId, options.clientSecret);
+
+  return async (token) => {
+    const key = tokenFingerprint(token);
+    const now = Date.now();
+    const hit = cache.get(key);
+    if (hit !== undefined && hit.until > now) return hit.value;
+    cache.delete(key);
+    let response: Response;
+    try {
+      response = await fetch(options.endpoint, {
+        method: 'POST',
+        headers: {
+          authorization,
+          'content-type': 'application/x-www-form-urlencoded',
+          accept: 'application/json',
+        },
+        body: new URLSearchParams({ token, token_type_hint: 'access_token' }),
+        signal: AbortSignal.timeout(options.timeoutMs),
+      });
+    } catch (cause) {
+      throw new ResourceServerError(
+        'ERR_PORTCULLIS_RS_INTROSPECTION_FAILED',
+        `the introspection endpoint ${options.endpoint} could not be reached; check introspection.endpoint and that the authorization server is up`,
+        { cause },
+      );
+    }
+    const body: unknown = await response.json().catch(() => undefined);
+    if (
+      !response.ok ||
+      typeof body !== 'object' ||
+      body === null ||
+      typeof Reflect.get(body, 'active') !== 'boolean'
+    ) {
+      throw new ResourceServerError(
+        'ERR_PORTCULLIS_RS_INTROSPECTION_FAILED',
+        `the introspection endpoint ${options.endpoint} answered ${response.status} without an RFC 7662 body; check introspection.clientId and clientSecret`,
+      );
+    }
+    const value = body as IntrospectionResponse;
+    const exp = typeof value.exp === 'number' ? value.exp * 1000 : Number.POSITIVE_INFINITY;
+    const until = Math.min(now + options.cacheMaxTtlMs, exp);
+    if (value.active && until > now) {
+      if (cache.size >= maxEntries) cache.delete(cache.keys().next().value as string);
+      cache.set(key, { until, value });
+    }
+    return value;
+  };
+}

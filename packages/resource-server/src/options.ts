@@ -1,0 +1,257 @@
+import type { AuthInfo, McpServer } from '@modelcontextprotocol/server';
+import {
+  canonicalResourceUri,
+  isLoopbackHost,
+  isScopeToken,
+  protectedResourceMetadataUrls,
+} from '@portcullis/metadata';
+import type { FastifyBaseLogger } from 'fastify';
+import { z } from 'zod';
+import { InvalidOptionsError } from './errors.js';
+
+/** Default clock skew accepted on `exp`, `nbf` and `iat`, in seconds. */
+export const DEFAULT_CLOCK_TOLERANCE_S = 5;
+/** Default minimum time between two JWKS refetches caused by an unknown `kid`, in milliseconds. */
+export const DEFAULT_JWKS_COOLDOWN_MS = 30_000;
+/** Default age after which the cached JWKS is refreshed, in milliseconds. */
+export const DEFAULT_JWKS_CACHE_MAX_AGE_MS = 600_000;
+/** Default timeout of a JWKS or introspection request, in milliseconds. */
+export const DEFAULT_HTTP_TIMEOUT_MS = 5_000;
+/** Default upper bound on how long an introspection answer is cached, in milliseconds. */
+export const DEFAULT_INTROSPECTION_CACHE_MAX_TTL_MS = 60_000;
+/** Default time a verified JWT stays in the verification cache, in milliseconds (never past `exp`). */
+export const DEFAULT_VERIFIED_CACHE_TTL_MS = 60_000;
+/** Default number of verified JWTs kept in the verification cache. */
+export const DEFAULT_VERIFIED_CACHE_MAX = 10_000;
+/** Asymmetric JWS algorithms accepted by default. `none` and HS* are never in this list. */
+export const DEFAULT_ALGORITHMS = Object.freeze(['RS256', 'PS256', 'ES256', 'ES384', 'EdDSA'] as const);
+/** Default scopes every MCP request needs. */
+export const DEFAULT_REQUIRED_SCOPES = Object.freeze(['mcp:tools'] as const);
+/** Default limit on concurrent 2025-era sessions. */
+export const DEFAULT_MAX_SESSIONS = 1_000;
+/** Default limit on concurrent 2025-era sessions of one caller. */
+export const DEFAULT_MAX_SESSIONS_PER_CALLER = 20;
+/** Default idle time after which a 2025-era session is closed, in milliseconds. */
+export const DEFAULT_SESSION_IDLE_MS = 30 * 60_000;
+/** Default request body limit, in bytes (the SDK's own limit). */
+export const DEFAULT_BODY_LIMIT = 4 * 1024 * 1024;
+
+const SYMMETRIC = /^HS\d+$/;
+
+/** What the server factory receives for each server instance it builds. */
+export interface ServerFactoryContext {
+  /** `modern` for a 2026-07-28 request, `legacy` for a new 2025-era session. */
+  readonly era: 'legacy' | 'modern';
+  /** The caller that opened the session (legacy) or sent the request (modern). */
+  readonly authInfo: AuthInfo | undefined;
+}
+
+/** Builds a fresh, unconnected `McpServer` for one request (modern) or one session (legacy). */
+export type McpServerFactory = (context: ServerFactoryContext) => McpServer | Promise<McpServer>;
+
+const scope = z.string().refine(isScopeToken, 'must be a scope-token (RFC 6749 §3.3)');
+const scopes = z.array(scope);
+const httpUrl = z.string().refine((v) => URL.canParse(v), 'must be an absolute URL');
+
+function secureUrl(what: string) {
+  return httpUrl.refine((v) => {
+    const url = new URL(v);
+    return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
+  }, `${what} must be an https URL (http is allowed only for loopback)`);
+}
+
+/**
+ * The zod schema of the options. Strict: unknown keys are errors, so typos fail at start-up.
+ * @see https://www.rfc-editor.org/rfc/rfc9728#section-2
+ */
+export const resourceServerOptionsSchema = z.strictObject({
+  /** Canonical URL of the MCP endpoint, e.g. `https://mcp.example.com/mcp`; PRM `resource` and token `aud`. */
+  resource: secureUrl('resource').refine((v) => {
+    try {
+      return canonicalResourceUri(v) === v;
+    } catch {
+      return false;
+    }
+  }, 'must be a canonical resource URI (lowercase scheme and host, no fragment, no default port)'),
+  /** Issuers of the authorization servers listed in PRM `authorization_servers`. */
+  authorizationServers: z.array(secureUrl('authorization server')).min(1, 'must list at least one issuer'),
+  /** Token issuers accepted (`iss`). Default: `authorizationServers`. */
+  issuers: z.array(z.string().min(1)).min(1).optional(),
+  /** JWT access tokens, verified with a remote JWKS. */
+  jwt: z
+    .strictObject({
+      jwksUri: secureUrl('jwt.jwksUri'),
+      algorithms: z
+        .array(z.string().min(1))
+        .min(1)
+        .refine((algs) => !algs.some((a) => a.toLowerCase() === 'none'), 'must not contain "none"')
+        .refine((algs) => !algs.some((a) => SYMMETRIC.test(a)), 'must list asymmetric algorithms only')
+        .default([...DEFAULT_ALGORITHMS]),
+      clockToleranceSec: z.number().int().min(0).max(300).default(DEFAULT_CLOCK_TOLERANCE_S),
+      cooldownMs: z.number().int().min(0).default(DEFAULT_JWKS_COOLDOWN_MS),
+      cacheMaxAgeMs: z.number().int().min(0).default(DEFAULT_JWKS_CACHE_MAX_AGE_MS),
+      timeoutMs: z.number().int().positive().default(DEFAULT_HTTP_TIMEOUT_MS),
+      /** How long a verified JWT is remembered (never past its `exp`); `0` verifies every request. */
+      verifiedCacheTtlMs: z.number().int().min(0).default(DEFAULT_VERIFIED_CACHE_TTL_MS),
+      /** Most verified JWTs remembered at once. */
+      verifiedCacheMax: z.number().int().positive().default(DEFAULT_VERIFIED_CACHE_MAX),
+    })
+    .optional(),
+  /** Opaque tokens, checked with RFC 7662 introspection using the resource server's client credentials. */
+  introspection: z
+    .strictObject({
+      endpoint: secureUrl('introspection.endpoint'),
+      clientId: z.string().min(1),
+      clientSecret: z.string().min(1),
+      cacheMaxTtlMs: z.number().int().min(0).default(DEFAULT_INTROSPECTION_CACHE_MAX_TTL_MS),
+      timeoutMs: z.number().int().positive().default(DEFAULT_HTTP_TIMEOUT_MS),
+    })
+    .optional(),
+  /** Required scopes: for every request, per JSON-RPC method, per tool, and the hierarchy between them. */
+  scopes: z
+    .strictObject({
+      default: scopes.default([...DEFAULT_REQUIRED_SCOPES]),
+      methods: z.record(z.string().min(1), scopes).default({}),
+      tools: z.record(z.string().min(1), scopes).default({}),
+      hierarchy: z.record(scope, scopes).default({}),
+    })
+    .default({ default: [...DEFAULT_REQUIRED_SCOPES], methods: {}, tools: {}, hierarchy: {} }),
+  /** PRM `scopes_supported`: the minimal set for basic use. Default: `scopes.default`. */
+  scopesSupported: scopes
+    .refine((s) => !s.includes('offline_access'), 'must not contain offline_access (MCP 2026-07-28)')
+    .optional(),
+  /** Hide from `tools/list` the tools the caller's token may not call. */
+  filterToolsList: z.boolean().default(true),
+  /** PRM `resource_name`. */
+  resourceName: z.string().min(1).optional(),
+  /** PRM `resource_documentation`. */
+  resourceDocumentation: httpUrl.optional(),
+  /** Hostnames accepted in `Host`. Default: the loopback names for a loopback resource, else its hostname. */
+  allowedHosts: z.array(z.string().min(1)).min(1).optional(),
+  /** Hostnames accepted in `Origin` on the MCP endpoint. Default: `allowedHosts`. */
+  allowedOrigins: z.array(z.string().min(1)).optional(),
+  /** 2025-era (stateful) sessions. */
+  sessions: z
+    .strictObject({
+      max: z.number().int().positive().default(DEFAULT_MAX_SESSIONS),
+      /** Sessions one caller (issuer, subject, client) may hold at once. */
+      maxPerCaller: z.number().int().positive().default(DEFAULT_MAX_SESSIONS_PER_CALLER),
+      idleMs: z.number().int().positive().default(DEFAULT_SESSION_IDLE_MS),
+    })
+    .default({
+      max: DEFAULT_MAX_SESSIONS,
+      maxPerCaller: DEFAULT_MAX_SESSIONS_PER_CALLER,
+      idleMs: DEFAULT_SESSION_IDLE_MS,
+    }),
+  bodyLimit: z.number().int().positive().default(DEFAULT_BODY_LIMIT),
+  /** Serve without any token check. Benchmarks only; refused unless the resource is loopback. */
+  dangerouslyDisableAuth: z.boolean().default(false),
+  /** Builds the MCP server. */
+  server: z.custom<McpServerFactory>(
+    (v) => typeof v === 'function',
+    'must be a function returning an McpServer',
+  ),
+  /** A pino-compatible logger. Default: pino at `info`, authorization headers redacted. */
+  logger: z.custom<FastifyBaseLogger>((v) => typeof v === 'object' && v !== null).optional(),
+});
+
+/** The options as written by the developer (defaults optional). */
+export type ResourceServerOptionsInput = z.input<typeof resourceServerOptionsSchema>;
+
+/** The options after {@link resolveOptions}: defaults filled, derived values added, frozen. */
+export type ResolvedResourceServerOptions = Readonly<
+  Omit<
+    z.output<typeof resourceServerOptionsSchema>,
+    'issuers' | 'scopesSupported' | 'allowedHosts' | 'allowedOrigins'
+  > & {
+    issuers: readonly string[];
+    scopesSupported: readonly string[];
+    allowedHosts: readonly string[];
+    allowedOrigins: readonly string[];
+    /** Path of the MCP endpoint, taken from `resource`. */
+    mcpPath: string;
+    /** Absolute URL of the path-aware PRM document. */
+    resourceMetadataUrl: string;
+  }
+>;
+
+/** The part of the options a token verifier needs. */
+export const tokenVerifierOptionsSchema = resourceServerOptionsSchema.pick({
+  resource: true,
+  authorizationServers: true,
+  issuers: true,
+  jwt: true,
+  introspection: true,
+});
+
+/** Options of {@link createTokenVerifier} as written by the developer. */
+export type TokenVerifierOptionsInput = z.input<typeof tokenVerifierOptionsSchema>;
+
+/** What the verifier works with once validated. */
+export type ResolvedTokenVerifierOptions = Pick<
+  ResolvedResourceServerOptions,
+  'resource' | 'issuers' | 'jwt' | 'introspection' | 'resourceMetadataUrl'
+>;
+
+/**
+ * Validate the verifier part of the options.
+ * @throws {InvalidOptionsError} listing every problem with its path.
+ */
+export function resolveTokenVerifierOptions(input: unknown): ResolvedTokenVerifierOptions {
+  const parsed = tokenVerifierOptionsSchema.safeParse(input);
+  if (!parsed.success) throw new InvalidOptionsError(parsed.error.issues.map(formatIssue));
+  const o = parsed.data;
+  if (o.jwt === undefined && o.introspection === undefined) {
+    throw new InvalidOptionsError([
+      'jwt or introspection must be configured so that access tokens can be verified',
+    ]);
+  }
+  return Object.freeze({
+    resource: o.resource,
+    issuers: Object.freeze([...(o.issuers ?? o.authorizationServers)]),
+    jwt: o.jwt,
+    introspection: o.introspection,
+    resourceMetadataUrl: protectedResourceMetadataUrls(o.resource)[0] ?? '',
+  });
+}
+
+function formatIssue(issue: z.core.$ZodIssue): string {
+  const path = issue.path.map(String).join('.');
+  const message = issue.message;
+  if (path === '') return message;
+  return message.startsWith(path) || message.startsWith(path.split('.')[0] ?? path)
+    ? message
+    : `${path} ${message}`;
+}
+
+/**
+ * Validate options once at start-up, fill defaults and derive the PRM URL, MCP path and allow-lists.
+ * @throws {InvalidOptionsError} listing every problem with its path.
+ * @see https://www.rfc-editor.org/rfc/rfc9728#section-3.1
+ */
+export function resolveOptions(input: unknown): ResolvedResourceServerOptions {
+  const parsed = resourceServerOptionsSchema.safeParse(input);
+  if (!parsed.success) throw new InvalidOptionsError(parsed.error.issues.map(formatIssue));
+  const o = parsed.data;
+  const url = new URL(o.resource);
+  const issues: string[] = [];
+  if (o.jwt === undefined && o.introspection === undefined && !o.dangerouslyDisableAuth) {
+    issues.push('jwt or introspection must be configured so that access tokens can be verified');
+  }
+  if (o.dangerouslyDisableAuth && !isLoopbackHost(url.hostname)) {
+    issues.push('dangerouslyDisableAuth is allowed only for a loopback resource');
+  }
+  if (issues.length > 0) throw new InvalidOptionsError(issues);
+  const loopback = isLoopbackHost(url.hostname);
+  const allowedHosts = o.allowedHosts ?? (loopback ? ['localhost', '127.0.0.1', '[::1]'] : [url.hostname]);
+  const mcpPath = url.pathname === '' ? '/' : url.pathname;
+  return Object.freeze({
+    ...o,
+    issuers: Object.freeze([...(o.issuers ?? o.authorizationServers)]),
+    scopesSupported: Object.freeze([...(o.scopesSupported ?? o.scopes.default)]),
+    allowedHosts: Object.freeze([...allowedHosts]),
+    allowedOrigins: Object.freeze([...(o.allowedOrigins ?? allowedHosts)]),
+    mcpPath,
+    resourceMetadataUrl: protectedResourceMetadataUrls(o.resource)[0] ?? '',
+  });
+}

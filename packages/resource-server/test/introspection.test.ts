@@ -1,0 +1,104 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ISSUER } from './helpers/keys.js';
+import { modernRequest, type RunningServer, startResourceServer } from './helpers/server.js';
+
+const answers = new Map<string, Record<string, unknown>>();
+const seen: { authorization?: string; body: string }[] = [];
+let server: Server;
+let endpoint: string;
+let rs: RunningServer;
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => {
+      body += c;
+    });
+    req.on('end', () => {
+      seen.push({ authorization: req.headers.authorization, body });
+      const token = new URLSearchParams(body).get('token') ?? '';
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify(answers.get(token) ?? { active: false }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}/introspect`;
+  rs = await startResourceServer('http://127.0.0.1:9/unused', {
+    jwt: undefined,
+    introspection: { endpoint, clientId: 'rs client', clientSecret: 's3cret:x' },
+  });
+});
+afterAll(async () => {
+  await rs.close();
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+});
+
+async function call(token: string): Promise<number> {
+  const { body, headers } = modernRequest('tools/call', { name: 'echo', arguments: { text: 'x' } });
+  const response = await fetch(`${rs.origin}/mcp`, {
+    method: 'POST',
+    headers: { ...headers, authorization: `Bearer ${token}` },
+    body: JSON.stringify(body),
+  });
+  await response.text();
+  return response.status;
+}
+
+const active = (extra: Record<string, unknown> = {}) => ({
+  active: true,
+  iss: ISSUER,
+  aud: rs.resource,
+  sub: 'alice',
+  client_id: 'c1',
+  scope: 'mcp:tools',
+  exp: Math.floor(Date.now() / 1000) + 300,
+  ...extra,
+});
+
+describe('RFC 7662 introspection for opaque tokens', () => {
+  it('[RS-12] accepts an active opaque token, authenticating with client_secret_basic', async () => {
+    answers.set('opaque-ok', active());
+    expect(await call('opaque-ok')).toBe(200);
+    const last = seen.at(-1);
+    expect(last?.authorization).toBe(`Basic ${Buffer.from('rs+client:s3cret%3Ax').toString('base64')}`);
+    expect(new URLSearchParams(last?.body).get('token_type_hint')).toBe('access_token');
+  });
+
+  it('[RS-12] caches an active answer instead of asking again', async () => {
+    answers.set('opaque-cached', active());
+    const before = seen.length;
+    expect(await call('opaque-cached')).toBe(200);
+    expect(await call('opaque-cached')).toBe(200);
+    expect(seen.length - before).toBe(1);
+  });
+
+  it('[RS-12] never caches past the token exp', async () => {
+    answers.set('opaque-short', active({ exp: Math.floor(Date.now() / 1000) + 1 }));
+    const before = seen.length;
+    expect(await call('opaque-short')).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    answers.set('opaque-short', { active: false });
+    expect(await call('opaque-short')).toBe(401);
+    expect(seen.length - before).toBe(2);
+  });
+
+  it('[RS-12 RS-15] rejects an inactive token', async () => {
+    expect(await call('opaque-unknown')).toBe(401);
+  });
+
+  it('[RS-13] rejects an active token for another audience, or without audience', async () => {
+    answers.set('opaque-other', active({ aud: 'https://other.test/mcp' }));
+    expect(await call('opaque-other')).toBe(401);
+    answers.set('opaque-noaud', active({ aud: undefined }));
+    expect(await call('opaque-noaud')).toBe(401);
+  });
+
+  it('[RS-14] rejects an active token from another issuer', async () => {
+    answers.set('opaque-iss', active({ iss: 'https://evil.example' }));
+    expect(await call('opaque-iss')).toBe(401);
+  });
+});

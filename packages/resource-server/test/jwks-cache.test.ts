@@ -1,0 +1,94 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { type JwksHost, makeKey, signToken, startJwksHost } from './helpers/keys.js';
+import { modernRequest, type RunningServer, startResourceServer } from './helpers/server.js';
+
+const cleanup: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const close of cleanup.splice(0)) await close();
+});
+
+async function setup(jwt: Record<string, number>): Promise<{ jwks: JwksHost; rs: RunningServer }> {
+  const jwks = await startJwksHost([]);
+  const rs = await startResourceServer(jwks.url, { jwt: { jwksUri: jwks.url, ...jwt } });
+  cleanup.push(
+    () => rs.close(),
+    () => jwks.close(),
+  );
+  return { jwks, rs };
+}
+
+async function call(rs: RunningServer, token: string): Promise<number> {
+  const { body, headers } = modernRequest('tools/call', { name: 'echo', arguments: { text: 'x' } });
+  const response = await fetch(`${rs.origin}/mcp`, {
+    method: 'POST',
+    headers: { ...headers, authorization: `Bearer ${token}` },
+    body: JSON.stringify(body),
+  });
+  await response.text();
+  return response.status;
+}
+
+describe('JWKS caching and refetch', () => {
+  it('[RS-12] refetches the JWKS once for an unknown kid, then rate-limits further refetches', async () => {
+    const { jwks, rs } = await setup({ cooldownMs: 60_000 });
+    const first = await makeKey();
+    jwks.keys.push(first.publicJwk);
+    expect(await call(rs, await signToken(rs.resource, { key: first }))).toBe(200);
+    expect(jwks.fetches).toBe(1);
+    expect(await call(rs, await signToken(rs.resource, { key: first }))).toBe(200);
+    expect(jwks.fetches).toBe(1);
+
+    const rotated = await makeKey();
+    jwks.keys.push(rotated.publicJwk);
+    // The first fetch is still inside the cooldown: a new kid does not trigger a refetch yet.
+    expect(await call(rs, await signToken(rs.resource, { key: rotated }))).toBe(401);
+    expect(jwks.fetches).toBe(1);
+  });
+
+  it('[RS-12] picks up a rotated key after the cooldown, and an unknown kid does not refetch on every request', async () => {
+    const { jwks, rs } = await setup({ cooldownMs: 1_000 });
+    const first = await makeKey();
+    jwks.keys.push(first.publicJwk);
+    expect(await call(rs, await signToken(rs.resource, { key: first }))).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 1_050));
+    const rotated = await makeKey();
+    jwks.keys.push(rotated.publicJwk);
+    expect(await call(rs, await signToken(rs.resource, { key: rotated }))).toBe(200);
+    expect(jwks.fetches).toBe(2);
+    const unknown = await makeKey();
+    for (let k = 0; k < 5; k++)
+      expect(await call(rs, await signToken(rs.resource, { key: unknown }))).toBe(401);
+    expect(jwks.fetches).toBe(2);
+  });
+
+  it('[RS-12] keeps verifying with the cached keys while the JWKS endpoint is down', async () => {
+    const { jwks, rs } = await setup({ cacheMaxAgeMs: 0, cooldownMs: 1_000 });
+    const key = await makeKey();
+    jwks.keys.push(key.publicJwk);
+    expect(await call(rs, await signToken(rs.resource, { key }))).toBe(200);
+    jwks.down = true;
+    const before = jwks.fetches;
+    for (let k = 0; k < 3; k++) expect(await call(rs, await signToken(rs.resource, { key }))).toBe(200);
+    // One failed attempt, then the failure cooldown keeps the endpoint from being hammered.
+    expect(jwks.fetches - before).toBe(1);
+  });
+
+  it('[RS-12] answers 401 invalid_token (not 500) when no keys were ever loaded', async () => {
+    const { jwks, rs } = await setup({});
+    jwks.down = true;
+    expect(await call(rs, await signToken(rs.resource, { key: await makeKey() }))).toBe(401);
+  });
+});
+
+describe('verification cache', () => {
+  it('[RS-12 RS-15] remembers a verified token only until its exp', async () => {
+    const { jwks, rs } = await setup({ clockToleranceSec: 0 });
+    const key = await makeKey();
+    jwks.keys.push(key.publicJwk);
+    const token = await signToken(rs.resource, { key, expiresIn: 1 });
+    expect(await call(rs, token)).toBe(200);
+    expect(await call(rs, token)).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    expect(await call(rs, token)).toBe(401);
+  });
+});

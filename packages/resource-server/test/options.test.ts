@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { InvalidOptionsError, resolveOptions } from '../src/index.js';
+
+const base = {
+  resource: 'https://mcp.example.com/mcp',
+  authorizationServers: ['https://id.example.com'],
+  jwt: { jwksUri: 'https://id.example.com/jwks' },
+  server: () => {
+    throw new Error('not called');
+  },
+};
+
+function issues(input: unknown): readonly string[] {
+  try {
+    resolveOptions(input);
+  } catch (error) {
+    if (error instanceof InvalidOptionsError) return error.issues;
+    throw error;
+  }
+  return [];
+}
+
+describe('resolveOptions', () => {
+  it('[RS-31] refuses an http resource that is not loopback', () => {
+    expect(issues({ ...base, resource: 'http://mcp.example.com/mcp' })).toContain(
+      'resource must be an https URL (http is allowed only for loopback)',
+    );
+  });
+
+  it('[RS-31] accepts http on loopback and https elsewhere', () => {
+    expect(issues({ ...base, resource: 'http://127.0.0.1:3030/mcp' })).toEqual([]);
+    expect(issues({ ...base, resource: 'http://localhost:3030/mcp' })).toEqual([]);
+    expect(issues(base)).toEqual([]);
+  });
+
+  it('[RS-31] refuses http authorization servers and JWKS URIs off loopback', () => {
+    const found = issues({
+      ...base,
+      authorizationServers: ['http://id.example.com'],
+      jwt: { jwksUri: 'http://id.example.com/jwks' },
+    });
+    expect(found).toContain('jwt.jwksUri must be an https URL (http is allowed only for loopback)');
+    expect(found.some((m) => m.startsWith('authorizationServers.0'))).toBe(true);
+  });
+
+  it('[RS-12] refuses none and symmetric algorithms', () => {
+    expect(issues({ ...base, jwt: { jwksUri: base.jwt.jwksUri, algorithms: ['none'] } })).toContain(
+      'jwt.algorithms must not contain "none"',
+    );
+    expect(issues({ ...base, jwt: { jwksUri: base.jwt.jwksUri, algorithms: ['HS256'] } })).toContain(
+      'jwt.algorithms must list asymmetric algorithms only',
+    );
+  });
+
+  it('[RS-05] refuses offline_access in scopes_supported', () => {
+    expect(issues({ ...base, scopesSupported: ['mcp:tools', 'offline_access'] })).toContain(
+      'scopesSupported must not contain offline_access (MCP 2026-07-28)',
+    );
+  });
+
+  it('[RS-08] refuses a resource with a fragment or a non-canonical form', () => {
+    expect(issues({ ...base, resource: 'https://mcp.example.com/mcp#x' }).length).toBeGreaterThan(0);
+    expect(issues({ ...base, resource: 'HTTPS://MCP.example.com:443/mcp' }).length).toBeGreaterThan(0);
+  });
+
+  it('refuses unknown keys, and a configuration without a way to verify tokens', () => {
+    expect(issues({ ...base, jwks: 'x' }).length).toBeGreaterThan(0);
+    const { jwt: _, ...withoutJwt } = base;
+    expect(issues(withoutJwt)).toContain(
+      'jwt or introspection must be configured so that access tokens can be verified',
+    );
+  });
+
+  it('refuses dangerouslyDisableAuth off loopback', () => {
+    expect(issues({ ...base, dangerouslyDisableAuth: true })).toContain(
+      'dangerouslyDisableAuth is allowed only for a loopback resource',
+    );
+  });
+
+  it('[RS-06] derives the path-aware metadata URL without adding a slash, and defaults', () => {
+    const resolved = resolveOptions(base);
+    expect(resolved.resourceMetadataUrl).toBe(
+      'https://mcp.example.com/.well-known/oauth-protected-resource/mcp',
+    );
+    expect(resolved.mcpPath).toBe('/mcp');
+    expect(resolved.allowedHosts).toEqual(['mcp.example.com']);
+    expect(resolved.scopesSupported).toEqual(['mcp:tools']);
+    expect(resolved.jwt?.algorithms).not.toContain('HS256');
+    expect(Object.isFrozen(resolved)).toBe(true);
+    const loopback = resolveOptions({ ...base, resource: 'http://127.0.0.1:3030/mcp' });
+    expect(loopback.allowedHosts).toEqual(['localhost', '127.0.0.1', '[::1]']);
+  });
+});

@@ -1,0 +1,97 @@
+import {
+  Client,
+  InsufficientScopeError,
+  StreamableHTTPClientTransport,
+  UnauthorizedError,
+} from '@modelcontextprotocol/client';
+import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport as TransportV1 } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type JwksHost, makeKey, signToken, startJwksHost, type TestKey } from './helpers/keys.js';
+import { type RunningServer, startResourceServer } from './helpers/server.js';
+
+let key: TestKey;
+let jwks: JwksHost;
+let rs: RunningServer;
+
+beforeAll(async () => {
+  key = await makeKey();
+  jwks = await startJwksHost([key.publicJwk]);
+  rs = await startResourceServer(jwks.url);
+});
+afterAll(async () => {
+  await rs.close();
+  await jwks.close();
+});
+
+function textOf(result: unknown): string {
+  const content = (result as { content?: { type: string; text?: string }[] }).content ?? [];
+  return content.map((c) => c.text ?? '').join('');
+}
+
+async function connectV2(token: string | undefined, mode: 'auto' | 'legacy') {
+  const client = new Client(
+    { name: 'probe', version: '1.0.0' },
+    mode === 'auto' ? { versionNegotiation: { mode: 'auto' } } : {},
+  );
+  const transport = new StreamableHTTPClientTransport(new URL(rs.resource), {
+    authProvider: { token: async () => token },
+  });
+  await client.connect(transport);
+  return { client, transport };
+}
+
+describe('official SDK clients against the protected endpoint', () => {
+  it('[RS-28] v2 client in auto mode speaks 2026-07-28 statelessly and the handler sees the caller', async () => {
+    const token = await signToken(rs.resource, { key, claims: { sub: 'alice', client_id: 'cli' } });
+    const { client, transport } = await connectV2(token, 'auto');
+    expect(client.getProtocolEra()).toBe('modern');
+    expect(transport.sessionId).toBeUndefined();
+    const echoed = JSON.parse(textOf(await client.callTool({ name: 'echo', arguments: { text: 'hello' } })));
+    expect(echoed.text).toBe('hello');
+    expect(echoed.clientId).toBe('cli');
+    expect(echoed.extra.subject).toBe('alice');
+    await client.close();
+  });
+
+  it('[RS-21 RS-22] v2 client in default (2025-11-25) mode gets a session bound to its token', async () => {
+    const token = await signToken(rs.resource, { key });
+    const { client, transport } = await connectV2(token, 'legacy');
+    expect(client.getProtocolEra()).toBe('legacy');
+    expect(transport.sessionId).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(textOf(await client.callTool({ name: 'echo', arguments: { text: 'x' } }))).toContain('"text":"x"');
+    const tools = await client.listTools();
+    expect(tools.tools.map((t) => t.name)).toEqual(['echo']);
+    await transport.terminateSession();
+    await client.close();
+  });
+
+  it('[RS-16] v2 client surfaces the step-up challenge as InsufficientScopeError with the needed scope', async () => {
+    for (const mode of ['auto', 'legacy'] as const) {
+      const { client } = await connectV2(await signToken(rs.resource, { key }), mode);
+      const error = await client.callTool({ name: 'admin-op', arguments: {} }).catch((e: unknown) => e);
+      expect(error, mode).toBeInstanceOf(InsufficientScopeError);
+      expect((error as InsufficientScopeError).requiredScope?.split(' ')).toContain('mcp:admin');
+      await client.close();
+    }
+  });
+
+  it('[RS-01] v2 client without a token gets UnauthorizedError', async () => {
+    const error = await connectV2(undefined, 'legacy').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UnauthorizedError);
+  });
+
+  it('[RS-21] v1 SDK client (1.32) with a static bearer token calls a tool in a 2025 session', async () => {
+    const token = await signToken(rs.resource, { key });
+    const client = new ClientV1({ name: 'v1-probe', version: '1.0.0' });
+    const transport = new TransportV1(new URL(rs.resource), {
+      requestInit: { headers: { authorization: `Bearer ${token}` } },
+    });
+    await client.connect(transport);
+    expect(transport.sessionId).toBeTruthy();
+    const result = await client.callTool({ name: 'echo', arguments: { text: 'v1' } });
+    expect(textOf(result)).toContain('"text":"v1"');
+    await transport.terminateSession();
+    await client.close();
+  });
+});

@@ -1,0 +1,173 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newSessionId } from '../src/index.js';
+import { type JwksHost, makeKey, signToken, startJwksHost, type TestKey } from './helpers/keys.js';
+import {
+  INIT,
+  LEGACY_HEADERS,
+  type RunningServer,
+  startResourceServer,
+  toolsCall,
+} from './helpers/server.js';
+
+let key: TestKey;
+let jwks: JwksHost;
+let rs: RunningServer;
+let alice: string;
+let bob: string;
+
+beforeAll(async () => {
+  key = await makeKey();
+  jwks = await startJwksHost([key.publicJwk]);
+  rs = await startResourceServer(jwks.url);
+  alice = await signToken(rs.resource, { key, claims: { sub: 'alice' } });
+  bob = await signToken(rs.resource, { key, claims: { sub: 'bob' } });
+});
+afterAll(async () => {
+  await rs.close();
+  await jwks.close();
+});
+
+async function send(method: string, headers: Record<string, string>, body?: unknown) {
+  const response = await fetch(`${rs.origin}/mcp`, {
+    method,
+    headers: { ...LEGACY_HEADERS, 'mcp-protocol-version': '2025-11-25', ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return response;
+}
+
+async function openSession(token: string): Promise<string> {
+  const response = await send('POST', { authorization: `Bearer ${token}` }, INIT);
+  expect(response.status).toBe(200);
+  await response.text();
+  const id = response.headers.get('mcp-session-id');
+  expect(id).toBeTruthy();
+  const initialized = await send(
+    'POST',
+    { authorization: `Bearer ${token}`, 'mcp-session-id': id ?? '' },
+    { jsonrpc: '2.0', method: 'notifications/initialized' },
+  );
+  expect(initialized.status).toBe(202);
+  return id ?? '';
+}
+
+describe('2025-era Streamable HTTP sessions', () => {
+  it('[RS-21] needs the token on every request of a session: POST, GET and DELETE', async () => {
+    const id = await openSession(alice);
+    for (const method of ['POST', 'GET', 'DELETE']) {
+      const body = method === 'POST' ? toolsCall('echo', { text: 'x' }) : undefined;
+      const response = await send(method, { 'mcp-session-id': id }, body);
+      expect(response.status, method).toBe(401);
+      expect(response.headers.get('www-authenticate')).toMatch(/^Bearer /);
+      await response.text();
+    }
+    const ok = await send(
+      'POST',
+      { authorization: `Bearer ${alice}`, 'mcp-session-id': id },
+      toolsCall('echo', { text: 'x' }),
+    );
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toContain('"text\\":\\"x\\"');
+  });
+
+  it('[RS-21] opens the GET SSE stream only with a token, and DELETE ends the session', async () => {
+    const id = await openSession(alice);
+    const controller = new AbortController();
+    const stream = await fetch(`${rs.origin}/mcp`, {
+      headers: {
+        accept: 'text/event-stream',
+        authorization: `Bearer ${alice}`,
+        'mcp-session-id': id,
+        'mcp-protocol-version': '2025-11-25',
+      },
+      signal: controller.signal,
+    });
+    expect(stream.status).toBe(200);
+    expect(stream.headers.get('content-type')).toMatch(/text\/event-stream/);
+    controller.abort();
+    const deleted = await send('DELETE', { authorization: `Bearer ${alice}`, 'mcp-session-id': id });
+    expect(deleted.status).toBe(200);
+    const after = await send(
+      'POST',
+      { authorization: `Bearer ${alice}`, 'mcp-session-id': id },
+      toolsCall('echo', { text: 'x' }),
+    );
+    expect(after.status).toBe(404);
+  });
+
+  it('[RS-22] refuses a session id presented with another user’s valid token', async () => {
+    const id = await openSession(alice);
+    for (const method of ['POST', 'GET', 'DELETE']) {
+      const body = method === 'POST' ? toolsCall('echo', { text: 'x' }) : undefined;
+      const response = await send(method, { authorization: `Bearer ${bob}`, 'mcp-session-id': id }, body);
+      expect(response.status, method).toBe(404);
+      await response.text();
+    }
+    const stillAlice = await send(
+      'POST',
+      { authorization: `Bearer ${alice}`, 'mcp-session-id': id },
+      toolsCall('echo', { text: 'y' }),
+    );
+    expect(stillAlice.status).toBe(200);
+  });
+
+  it('[RS-22] refuses the session for the same user through another client', async () => {
+    const id = await openSession(alice);
+    const otherClient = await signToken(rs.resource, {
+      key,
+      claims: { sub: 'alice', client_id: 'client-2' },
+    });
+    const response = await send(
+      'POST',
+      { authorization: `Bearer ${otherClient}`, 'mcp-session-id': id },
+      toolsCall('echo', { text: 'x' }),
+    );
+    expect(response.status).toBe(404);
+  });
+
+  it('[RS-23] mints unique, visible-ASCII session ids with at least 128 bits of randomness', async () => {
+    const ids = new Set(Array.from({ length: 100 }, () => newSessionId()));
+    expect(ids.size).toBe(100);
+    for (const id of ids) {
+      expect(id).toMatch(/^[\x21-\x7e]+$/);
+      expect(Buffer.from(id, 'base64url').length * 8).toBeGreaterThanOrEqual(128);
+    }
+    const live = await Promise.all([openSession(alice), openSession(alice), openSession(bob)]);
+    expect(new Set(live).size).toBe(3);
+    for (const id of live) expect(id).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  });
+
+  it('[RS-21] answers 405 to GET without a session and 400 to a non-initialize POST without one', async () => {
+    const get = await send('GET', { authorization: `Bearer ${alice}` });
+    expect(get.status).toBe(405);
+    const post = await send('POST', { authorization: `Bearer ${alice}` }, toolsCall('echo', { text: 'x' }));
+    expect(post.status).toBe(400);
+  });
+});
+
+describe('session limits', () => {
+  it('[RS-22] caps the sessions one caller may hold, and closes idle sessions', async () => {
+    const limited = await startResourceServer(jwks.url, { sessions: { maxPerCaller: 2, idleMs: 200 } });
+    try {
+      const carol = await signToken(limited.resource, { key, claims: { sub: 'carol' } });
+      const dave = await signToken(limited.resource, { key, claims: { sub: 'dave' } });
+      const init = (token: string) =>
+        fetch(`${limited.origin}/mcp`, {
+          method: 'POST',
+          headers: { ...LEGACY_HEADERS, authorization: `Bearer ${token}` },
+          body: JSON.stringify(INIT),
+        }).then(async (r) => {
+          await r.text();
+          return r.status;
+        });
+      expect(await init(carol)).toBe(200);
+      expect(await init(carol)).toBe(200);
+      expect(await init(carol)).toBe(429);
+      expect(await init(dave)).toBe(200);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(await init(carol)).toBe(200);
+    } finally {
+      await limited.close();
+    }
+  });
+});
