@@ -1,7 +1,17 @@
-import { McpServer, ResourceTemplate } from '@modelcontextprotocol/server';
+import { randomBytes } from 'node:crypto';
+import {
+  acceptedContent,
+  type CallToolResult,
+  type InputRequiredResult,
+  inputRequired,
+  McpServer,
+  type RequestStateCodec,
+  ResourceTemplate,
+} from '@modelcontextprotocol/server';
 import {
   type CallerIdentity,
   createMcpResourceServer,
+  createUserBoundRequestState,
   type ResourceServerOptionsInput,
 } from '@portcullis/resource-server';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
@@ -20,6 +30,11 @@ export interface ReferenceMcpServerOptions {
   readonly issuer: string;
   /** JWKS of the issuer. Default: `<issuer>/jwks` (the embedded IdP's route). */
   readonly jwksUri?: string;
+  /**
+   * HMAC key (≥ 32 bytes) for the `requestState` of `confirm-greeting`. Default: random per process, which is
+   * right for one instance; replicas need a shared key.
+   */
+  readonly requestStateKey?: Uint8Array | string;
   readonly logger?: FastifyBaseLogger;
   /** Anything else for `@portcullis/resource-server`. */
   readonly overrides?: Partial<ResourceServerOptionsInput>;
@@ -51,12 +66,29 @@ function identityOf(auth: Extra['authInfo']) {
 
 const startedAt = Date.now();
 
+/** What `confirm-greeting` carries between its rounds. */
+export interface GreetingState {
+  readonly name: string;
+}
+
+const CONFIRM_SCHEMA = {
+  type: 'object' as const,
+  properties: { confirm: { type: 'boolean' as const } },
+  required: ['confirm'],
+};
+
 /**
  * The MCP server of the original guide: `hello-world`, `whoami`, the step-up tool `admin-stats`, the
- * `greeting://{name}` resource and the `greeting` prompt. A new instance for every request or session.
+ * multi-round-trip tool `confirm-greeting` (2026-07-28), the `greeting://{name}` resource and the `greeting`
+ * prompt. A new instance for every request or session; `state` is the codec shared by all of them.
  */
-export function buildReferenceMcpServer(): McpServer {
-  const server = new McpServer({ name: 'portcullis-reference', version: '0.1.0' });
+export function buildReferenceMcpServer(
+  state: RequestStateCodec<GreetingState> = createUserBoundRequestState({ key: randomBytes(32) }),
+): McpServer {
+  const server = new McpServer(
+    { name: 'portcullis-reference', version: '0.1.0' },
+    { requestState: { verify: state.verify } },
+  );
   server.registerTool(
     'hello-world',
     {
@@ -86,6 +118,27 @@ export function buildReferenceMcpServer(): McpServer {
       ],
     }),
   );
+  server.registerTool(
+    'confirm-greeting',
+    {
+      description:
+        'Greets after the user confirms (2026-07-28 multi-round-trip; the state is bound to the caller)',
+      inputSchema: z.object({ name: z.string() }),
+    },
+    async ({ name }, ctx): Promise<CallToolResult | InputRequiredResult> => {
+      const pending = ctx.mcpReq.requestState<GreetingState>();
+      const confirmed = acceptedContent<{ confirm: boolean }>(ctx.mcpReq.inputResponses, 'confirm');
+      if (pending === undefined || !confirmed?.confirm) {
+        return inputRequired({
+          inputRequests: {
+            confirm: inputRequired.elicit({ message: `Greet ${name}?`, requestedSchema: CONFIRM_SCHEMA }),
+          },
+          requestState: await state.mint({ name }, ctx),
+        });
+      }
+      return { content: [{ type: 'text', text: `Hello, ${pending.name}! (confirmed)` }] };
+    },
+  );
   server.registerResource(
     'greeting',
     new ResourceTemplate('greeting://{name}', { list: undefined }),
@@ -107,13 +160,16 @@ export function buildReferenceMcpServer(): McpServer {
  * request, `mcp:admin` for `admin-stats`. Never listens.
  */
 export function createReferenceMcpServer(options: ReferenceMcpServerOptions): FastifyInstance {
+  const state = createUserBoundRequestState<GreetingState>({
+    key: options.requestStateKey ?? randomBytes(32),
+  });
   return createMcpResourceServer({
     resource: options.resource,
     authorizationServers: [options.issuer],
     jwt: { jwksUri: options.jwksUri ?? `${options.issuer}/jwks` },
     scopes: { default: [TOOLS_SCOPE], tools: { 'admin-stats': [ADMIN_SCOPE] } },
     resourceName: 'Portcullis reference MCP server',
-    server: () => buildReferenceMcpServer(),
+    server: () => buildReferenceMcpServer(state),
     ...(options.logger === undefined ? {} : { logger: options.logger }),
     ...options.overrides,
   });

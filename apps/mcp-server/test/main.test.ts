@@ -7,6 +7,7 @@ import { freePort } from './helpers/local-issuer.js';
 describe('environment and start-up', () => {
   it('[RS-26] binds to 127.0.0.1 with the documented defaults', () => {
     expect(configFromEnv({})).toEqual({
+      mode: 'standalone',
       host: '127.0.0.1',
       port: 3030,
       resource: 'http://localhost:3030/mcp',

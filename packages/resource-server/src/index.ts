@@ -50,6 +50,8 @@ export {
 export type { ProtectedResourcePluginOptions } from './protected-resource-plugin.js';
 export { buildProtectedResourceMetadata, protectedResourcePlugin } from './protected-resource-plugin.js';
 export { hostGuard, originGuard } from './request-guards.js';
+export type { UserBoundRequestStateOptions } from './request-state.js';
+export { createUserBoundRequestState, requestStateBinding } from './request-state.js';
 export type { ScopePolicy } from './scope-policy.js';
 export { createScopePolicy, filterToolsList } from './scope-policy.js';
 export { createMcpResourceServer } from './server.js';
