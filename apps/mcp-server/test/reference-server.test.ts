@@ -88,7 +88,11 @@ describe('the reference MCP server', () => {
 
   it('[RS-16] admin-stats needs mcp:admin (step-up) and is hidden from tools/list until then', async () => {
     const basic = await v2('auto');
-    expect((await basic.listTools()).tools.map((t) => t.name).sort()).toEqual(['confirm-greeting', 'hello-world', 'whoami']);
+    expect((await basic.listTools()).tools.map((t) => t.name).sort()).toEqual([
+      'confirm-greeting',
+      'hello-world',
+      'whoami',
+    ]);
     const error = await basic.callTool({ name: 'admin-stats', arguments: {} }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InsufficientScopeError);
     expect((error as InsufficientScopeError).requiredScope).toBe('mcp:tools mcp:admin');
