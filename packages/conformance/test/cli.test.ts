@@ -1,6 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -89,7 +88,7 @@ describe('portcullis-conformance usage errors', () => {
     });
     const outside = writeTree({ 'a/b.txt': '' });
     const result = run(['coverage'], join(outside, 'a'));
-    if (result.code !== 2) return; // a pnpm-workspace.yaml above the temp folder: nothing to assert
+    expect(result.code, 'precondition: no pnpm-workspace.yaml above the temp folder').toBe(2);
     expect(result.stderr).toMatch(
       /^error: no pnpm-workspace\.yaml in .* or any folder above it; pass --root <dir>$/,
     );
@@ -104,7 +103,8 @@ describe('the compiled bin', () => {
   let outDir = '';
 
   beforeAll(() => {
-    outDir = mkdtempSync(join(tmpdir(), 'portcullis-conformance-bin-'));
+    // Inside the package's node_modules, so the compiled bin resolves its workspace dependencies.
+    outDir = mkdtempSync(join(PACKAGE_DIR, 'node_modules', '.portcullis-conformance-bin-'));
     const tsc = join(PACKAGE_DIR, 'node_modules', 'typescript', 'bin', 'tsc');
     execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', outDir], {
       cwd: PACKAGE_DIR,

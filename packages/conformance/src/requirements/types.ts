@@ -1,10 +1,9 @@
+import { MCP_PROTOCOL_VERSIONS, type McpProtocolVersion } from '@portcullis/metadata';
 import type { RequirementId } from './ids.js';
 
-/** The MCP protocol versions that carry an authorization specification, oldest first. */
-export const MCP_PROTOCOL_VERSIONS = ['2025-03-26', '2025-06-18', '2025-11-25', '2026-07-28'] as const;
-
-/** One MCP protocol version with an authorization specification. */
-export type McpProtocolVersion = (typeof MCP_PROTOCOL_VERSIONS)[number];
+export type { McpProtocolVersion };
+/** The MCP protocol versions that carry an authorization specification, oldest first (from `@portcullis/metadata`). */
+export { MCP_PROTOCOL_VERSIONS };
 
 /**
  * The role a requirement binds: `RS` the MCP server as OAuth resource server, `AS` the authorization server,

@@ -1,3 +1,7 @@
+// Written by hand on purpose: oauth4webapi's parseWwwAuthenticateChallenges reads a Response and returns
+// undefined or throws its own errors on malformed input, and no well-kept library formats challenges. This module
+// must take a bare header string, never throw anything but WwwAuthenticateParseError / WwwAuthenticateFormatError,
+// and format the exact RFC 6750 §3 / RFC 9728 §5.1 challenges our servers send.
 import { WwwAuthenticateFormatError, WwwAuthenticateParseError } from '../errors.js';
 import { isScopeToken } from '../scopes.js';
 
