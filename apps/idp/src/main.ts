@@ -1,7 +1,7 @@
 import { type IdpLogger, startIdp } from '@portcullis/idp';
 import { pino } from 'pino';
-import { optionsFromEnv } from './config.js';
 import { runKeycloak } from './keycloak.js';
+import { optionsFromEnv } from './options.js';
 
 const log = pino({ name: 'portcullis-idp', level: process.env.PORTCULLIS_IDP_LOG_LEVEL ?? 'info' });
 const logger: IdpLogger = {

@@ -1,30 +1,21 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { containerRuntimeProblem, hasImage, LOCAL_IMAGE } from '@portcullis/keycloak';
+import { containerRuntimeProblem, hasImage, LOCAL_IMAGE, loadServicesEnv } from '@portcullis/keycloak';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // `PORTCULLIS_IDP=keycloak pnpm dev` runs Keycloak instead of the embedded IdP. In CI a missing container runtime
 // or image fails this suite (it is never skipped there); elsewhere it is skipped with the reason.
 const appDir = fileURLToPath(new URL('..', import.meta.url));
-const servicesEnv = fileURLToPath(new URL('../../../.cache/ci-services.env', import.meta.url));
 
 function childEnv(port: number): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {
+  return {
+    ...loadServicesEnv(undefined, { from: appDir }),
     ...process.env,
     PORTCULLIS_IDP: 'keycloak',
     PORTCULLIS_IDP_PORT: String(port),
   };
-  if (existsSync(servicesEnv)) {
-    for (const [, name, value] of readFileSync(servicesEnv, 'utf8').matchAll(
-      /^export ([A-Z0-9_]+)=(.*)$/gm,
-    )) {
-      if (name && value !== undefined && env[name] === undefined) env[name] = value;
-    }
-  }
-  return env;
 }
 
 async function freePort(): Promise<number> {
@@ -71,8 +62,7 @@ let unavailable: string | undefined;
 const children: ChildProcess[] = [];
 
 beforeAll(async () => {
-  for (const [name, value] of Object.entries(childEnv(0)))
-    if (process.env[name] === undefined) process.env[name] = value;
+  loadServicesEnv(undefined, { apply: true, from: appDir });
   const problem = await containerRuntimeProblem();
   const image = process.env.PORTCULLIS_KEYCLOAK_IMAGE ?? LOCAL_IMAGE;
   unavailable = problem ?? ((await hasImage(image)) ? undefined : `image ${image} is not built`);
@@ -95,6 +85,11 @@ describe('apps/idp with PORTCULLIS_IDP=keycloak', () => {
     children.push(main.child);
     const ready = await main.matched;
     expect(ready.issuer).toBe(`http://127.0.0.1:${port}/realms/mcp`);
+    expect(ready).toMatchObject({
+      msg: 'Keycloak ready',
+      admin: expect.any(String),
+      runtime: expect.any(String),
+    });
     const res = await fetch(`http://127.0.0.1:${port}/realms/mcp/.well-known/openid-configuration`);
     expect(res.status).toBe(200);
     expect(((await res.json()) as { issuer: string }).issuer).toBe(ready.issuer);
@@ -102,6 +97,8 @@ describe('apps/idp with PORTCULLIS_IDP=keycloak', () => {
     main.child.kill('SIGINT');
     expect(await main.exited).toBe(0);
     expect(await portAnswers(port)).toBe(false);
+    // Credentials live in the README, never in the logs.
+    expect(JSON.stringify(main.lines)).not.toMatch(/alice-pass|bob-pass|admin \/ admin/);
   }, 240_000);
 
   it('stops what it started when Ctrl-C arrives while Keycloak is still starting', async (ctx) => {

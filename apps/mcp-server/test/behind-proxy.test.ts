@@ -107,7 +107,7 @@ describe('the reference server behind the proxy', () => {
     });
   });
 
-  it('[RS-14 PX-02] refuses a token the IdP issued, even one whose audience is this server (no passthrough)', async () => {
+  it('[RS-14] refuses a token the IdP issued, even one whose audience is this server (no passthrough)', async () => {
     expect(await status(await identity())).toBe(200);
     expect(await status(await idp.sign(upstream))).toBe(401);
   });

@@ -38,26 +38,77 @@ async function v2(mode: 'auto' | 'legacy', scope = 'mcp:tools') {
     { name: 'guide', version: '1.0.0' },
     mode === 'auto' ? { versionNegotiation: { mode: 'auto' } } : {},
   );
-  await client.connect(
-    new StreamableHTTPClientTransport(new URL(resource), { authProvider: { token: async () => token } }),
+  const transport = new StreamableHTTPClientTransport(new URL(resource), {
+    authProvider: { token: async () => token },
+  });
+  await client.connect(transport);
+  return Object.assign(client, { sessionId: () => transport.sessionId ?? '' });
+}
+
+const HELLO = { name: 'hello-world', arguments: { name: 'joe' } };
+
+/** A raw POST to the endpoint: status and JSON-RPC error code. */
+async function post(headers: Record<string, string>, body: unknown) {
+  const response = await fetch(resource, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      ...headers,
+    },
+    body: JSON.stringify(body),
+  });
+  const text = await response.text();
+  const code = text.startsWith('{')
+    ? (JSON.parse(text) as { error?: { code?: number } }).error?.code
+    : undefined;
+  return { status: response.status, code };
+}
+
+/** hello-world in 2025-era session `id`, with `token` or with no `Authorization`. */
+function helloInSession(id: string, token?: string) {
+  return post(
+    {
+      'mcp-protocol-version': '2025-11-25',
+      'mcp-session-id': id,
+      ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+    },
+    { jsonrpc: '2.0', id: 9, method: 'tools/call', params: HELLO },
   );
-  return client;
 }
 
 describe('the reference MCP server', () => {
   it('[RS-28] hello-world answers the guide’s line to a 2026-07-28 client', async () => {
     const client = await v2('auto');
     expect(client.getProtocolEra()).toBe('modern');
-    const result = await client.callTool({ name: 'hello-world', arguments: { name: 'joe' } });
+    const result = await client.callTool(HELLO);
     expect(textOf(result)).toBe('Hello, joe! Your user agent is: node');
     await client.close();
+    const meta = {
+      'io.modelcontextprotocol/protocolVersion': '2025-11-25',
+      'io.modelcontextprotocol/clientCapabilities': {},
+    };
+    const mismatch = await post(
+      {
+        authorization: `Bearer ${await issuer.sign(resource)}`,
+        'mcp-protocol-version': '2026-07-28',
+        'mcp-method': 'tools/call',
+        'mcp-name': 'hello-world',
+      },
+      { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { ...HELLO, _meta: meta } },
+    );
+    expect(mismatch).toEqual({ status: 400, code: -32020 });
   });
 
-  it('[RS-21] hello-world answers the guide’s line to a 2025-11-25 client in a session', async () => {
+  it('[RS-21 RS-22] hello-world answers a 2025-11-25 client in its session, and only with its token', async () => {
     const client = await v2('legacy');
     expect(client.getProtocolEra()).toBe('legacy');
-    const result = await client.callTool({ name: 'hello-world', arguments: { name: 'joe' } });
+    const result = await client.callTool(HELLO);
     expect(textOf(result)).toBe('Hello, joe! Your user agent is: node');
+    expect((await helloInSession(client.sessionId())).status).toBe(401);
+    const mallory = await issuer.sign(resource, { sub: 'mallory' });
+    expect((await helloInSession(client.sessionId(), mallory)).status).toBe(404);
+    expect(textOf(await client.callTool(HELLO))).toBe('Hello, joe! Your user agent is: node');
     await client.close();
   });
 
@@ -68,8 +119,9 @@ describe('the reference MCP server', () => {
       requestInit: { headers: { authorization: `Bearer ${token}` } },
     });
     await client.connect(transport);
-    const result = await client.callTool({ name: 'hello-world', arguments: { name: 'joe' } });
+    const result = await client.callTool(HELLO);
     expect(textOf(result)).toBe('Hello, joe! Your user agent is: node');
+    expect((await helloInSession(transport.sessionId ?? '')).status).toBe(401);
     await transport.terminateSession();
     await client.close();
   });

@@ -1,3 +1,5 @@
+import { OAuthError } from '@portcullis/metadata';
+
 /**
  * Stable codes of the errors this package throws that are not OAuth wire errors. OAuth wire errors
  * (`invalid_request`, `invalid_grant`, `invalid_target`, …) come from oidc-provider's `errors` classes, each
@@ -37,21 +39,16 @@ export class IdpError extends Error {
 }
 
 /**
- * An error answered by the login/consent pages as an HTML page (never a redirect).
- * `error` is the RFC 6749 error code shown to the user; `status` is the HTTP status.
+ * An error answered by the login/consent pages as an HTML page (never a redirect): an OAuth error of
+ * `@portcullis/metadata` (`error` is the RFC 6749 error code shown to the user, `status` the HTTP status) that
+ * is rendered by `errorPage` instead of as JSON.
  * @see RFC 6749 §4.1.2.1 (errors that must not be redirected)
  */
-export class PageError extends Error {
-  override readonly name = 'PageError';
-  readonly status: number;
-  readonly error: string;
-  readonly error_description: string;
+export class PageError extends OAuthError {
+  declare readonly error_description: string;
 
   constructor(status: number, error: string, description: string) {
-    super(`${error}: ${description}`);
-    this.status = status;
-    this.error = error;
-    this.error_description = description;
+    super(error, status, description);
   }
 }
 

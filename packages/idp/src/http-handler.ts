@@ -1,8 +1,11 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { AUTHORIZATION_SERVER_WELL_KNOWN, OPENID_CONFIGURATION_WELL_KNOWN } from '@portcullis/metadata';
 import type Provider from 'oidc-provider';
 import { handleInteraction, type InteractionContext } from './interactions.js';
 
-const WELL_KNOWN = ['/.well-known/oauth-authorization-server', '/.well-known/openid-configuration'] as const;
+const WELL_KNOWN = [AUTHORIZATION_SERVER_WELL_KNOWN, OPENID_CONFIGURATION_WELL_KNOWN].map(
+  (suffix) => `/.well-known/${suffix}`,
+);
 
 /** What {@link createRequestHandler} needs. */
 export interface RequestHandlerParts {

@@ -10,6 +10,7 @@ import { loadKeys } from './keys.js';
 import { MemoryStore } from './memory-adapter.js';
 import { type IdpOptionsInput, type ResolvedIdpOptions, resolveOptions } from './options.js';
 import { buildProviderConfiguration, ROUTES } from './provider-config.js';
+import { limitRegistrations } from './registration-limit.js';
 
 /** Receives the IdP's operational events. Never given tokens, codes, passwords or secrets. */
 export interface IdpLogger {
@@ -70,15 +71,17 @@ export async function createIdp(input: IdpOptionsInput, runtime: IdpRuntime = {}
     onRefused: (url: string, error: IdpError) =>
       logger.warn('outbound fetch refused', { url, code: error.code }),
   });
+  const store = new MemoryStore();
   const configuration = buildProviderConfiguration({
     options,
     keys,
     accounts,
-    store: new MemoryStore(),
+    store,
     fetch,
     basePath,
   });
   const provider = new Provider(options.issuer, configuration);
+  provider.use(limitRegistrations(store, options.registration.maxClients));
   provider.use(async (ctx, next) => {
     if (options.offlineAccess && ctx.method === 'GET' && ctx.path === ROUTES.authorization) {
       // OIDC Core §11 drops offline_access without prompt=consent; our consent page is always shown for it.

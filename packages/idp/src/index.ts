@@ -7,13 +7,14 @@ export type { GuardedFetch, GuardedFetchOptions } from './guarded-fetch.js';
 export { createGuardedFetch } from './guarded-fetch.js';
 export type { Idp, IdpLogger, IdpRuntime, RunningIdp, StartIdpOptions } from './idp.js';
 export { createIdp, startIdp } from './idp.js';
-export { isLoopbackHost, isLoopbackRedirect } from './loopback.js';
+export { isLoopbackRedirect } from './loopback.js';
 export type { IdpOptionsInput, IdpResource, IdpUser, ResolvedIdpOptions } from './options.js';
 export {
   DEFAULT_ACCESS_TOKEN_TTL_S,
   DEFAULT_AUTHORIZATION_CODE_TTL_S,
   DEFAULT_CIMD_MAX_BYTES,
   DEFAULT_CIMD_TIMEOUT_MS,
+  DEFAULT_MAX_REGISTERED_CLIENTS,
   DEFAULT_REFRESH_TOKEN_TTL_S,
   idpOptionsSchema,
   resolveOptions,

@@ -1,12 +1,20 @@
 import { isIP } from 'node:net';
+import { isLoopbackHost } from '@portcullis/metadata';
 import { errors } from 'oidc-provider';
+
+// Loopback *host names* (of URLs) are judged by @portcullis/metadata's `isLoopbackHost`, shared by the whole
+// stack. This file adds only what the authorization server needs on top of it: resolved addresses (SSRF guard)
+// and the narrower set of loopback hosts oidc-provider accepts as native-app redirect hosts.
 
 /** Strip the brackets of an IPv6 URL host (`[::1]` → `::1`). */
 export function bareHost(hostname: string): string {
   return hostname.startsWith('[') && hostname.endsWith(']') ? hostname.slice(1, -1) : hostname;
 }
 
-/** True for an IPv4 address in 127.0.0.0/8 or the IPv6 loopback `::1` (also IPv4-mapped). */
+/**
+ * True for a resolved *address* in 127.0.0.0/8 or the IPv6 loopback `::1` (also IPv4-mapped). Unlike
+ * `isLoopbackHost` it never accepts the name `localhost`: it judges what DNS returned, not what a URL says.
+ */
 export function isLoopbackAddress(address: string): boolean {
   const ip = bareHost(address).toLowerCase();
   if (isIP(ip) === 4) return ip.startsWith('127.');
@@ -15,21 +23,22 @@ export function isLoopbackAddress(address: string): boolean {
 }
 
 /**
- * True for `localhost` and loopback IP literals, the hosts an http redirect URI or issuer may use.
- * @see RFC 8252 §7.3, RFC 6761 §6.3
+ * The loopback hosts oidc-provider treats as native-app loopback redirect hosts (any port allowed): a subset
+ * of what `isLoopbackHost` accepts (`127.0.0.2` is loopback, but not a redirect host oidc-provider knows).
+ * @see RFC 8252 §7.3
  */
-export function isLoopbackHost(hostname: string): boolean {
-  const host = bareHost(hostname).toLowerCase();
-  return host === 'localhost' || isLoopbackAddress(host);
-}
+const LOOPBACK_REDIRECT_HOSTS: ReadonlySet<string> = new Set(['localhost', '127.0.0.1', '[::1]']);
 
-/** The loopback hosts oidc-provider treats as native-app loopback redirect hosts (any port allowed). */
-export const LOOPBACK_REDIRECT_HOSTS: ReadonlySet<string> = new Set(['localhost', '127.0.0.1', '[::1]']);
+/** True when `url` is http on one of the loopback redirect hosts. */
+function isLoopbackRedirectUrl(url: URL | null): boolean {
+  return (
+    url?.protocol === 'http:' && isLoopbackHost(url.hostname) && LOOPBACK_REDIRECT_HOSTS.has(url.hostname)
+  );
+}
 
 /** True when `uri` is an http redirect URI on a loopback host (the "localhost redirect" of AS-19). */
 export function isLoopbackRedirect(uri: string): boolean {
-  const url = URL.parse(uri);
-  return url?.protocol === 'http:' && LOOPBACK_REDIRECT_HOSTS.has(url.hostname);
+  return isLoopbackRedirectUrl(URL.parse(uri));
 }
 
 /**
@@ -51,7 +60,7 @@ export function checkRedirectUris(metadata: Record<string, unknown>): void {
     const url = URL.parse(uri);
     if (!url) continue;
     if (url.protocol === 'https:') continue;
-    if (url.protocol !== 'http:' || !LOOPBACK_REDIRECT_HOSTS.has(url.hostname)) {
+    if (!isLoopbackRedirectUrl(url)) {
       throw new errors.InvalidClientMetadata(
         'redirect_uris must use https, or http on a loopback host (localhost, 127.0.0.1, [::1])',
       );

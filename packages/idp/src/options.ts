@@ -1,6 +1,6 @@
+import { canonicalResourceUri, isScopeToken, isSecureUrl } from '@portcullis/metadata';
 import { z } from 'zod';
 import { IdpError } from './errors.js';
-import { isLoopbackHost } from './loopback.js';
 import type { HostResolver } from './ssrf-guard.js';
 
 /** Default access token lifetime in seconds (short-lived, AS-11). */
@@ -13,19 +13,26 @@ export const DEFAULT_REFRESH_TOKEN_TTL_S = 14 * 24 * 3600;
 export const DEFAULT_CIMD_TIMEOUT_MS = 5_000;
 /** Default size cap for one client ID metadata document, in bytes (CIMD draft §6.6 suggests 5 KB). */
 export const DEFAULT_CIMD_MAX_BYTES = 5_120;
-
-const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
+/** Default cap on dynamically registered clients kept in memory (see `registration.maxClients`). */
+export const DEFAULT_MAX_REGISTERED_CLIENTS = 1_000;
 
 const scopeToken = z
   .string()
-  .regex(SCOPE_TOKEN, 'must be a scope token (RFC 6749 §3.3: no spaces or quotes)');
+  .refine(isScopeToken, 'must be a scope token (RFC 6749 §3.3: no spaces or quotes)');
 
 /** The parsed URL if `value` is an https URL, or an http URL on a loopback host; otherwise undefined. */
 function secureUrl(value: string): URL | undefined {
-  const url = URL.parse(value);
-  if (!url) return undefined;
-  if (url.protocol === 'https:') return url;
-  return url.protocol === 'http:' && isLoopbackHost(url.hostname) ? url : undefined;
+  return isSecureUrl(value, { allowLoopbackHttp: true }) ? (URL.parse(value) ?? undefined) : undefined;
+}
+
+/** Why `value` is not a canonical resource URI (RFC 8707 §2), or undefined when it is one. */
+function canonicalProblem(value: string): string | undefined {
+  try {
+    const canonical = canonicalResourceUri(value);
+    return canonical === value ? undefined : `must be in canonical form: ${canonical}`;
+  } catch (error) {
+    return `must be a canonical resource URI (${error instanceof Error ? error.message : String(error)})`;
+  }
 }
 
 const issuerSchema = z.string().superRefine((value, ctx) => {
@@ -51,6 +58,9 @@ const resourceSchema = z.strictObject({
       ctx.addIssue({ code: 'custom', message: 'must be an https URL (http is allowed only for loopback)' });
     } else if (value.includes('#')) {
       ctx.addIssue({ code: 'custom', message: 'must not contain a fragment (RFC 8707 §2)' });
+    } else {
+      const problem = canonicalProblem(value);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
     }
   }),
   /** Scopes this resource accepts; only these end up in its tokens' `scope` claim. */
@@ -104,6 +114,17 @@ const cimdSchema = z.strictObject({
   resolver: z.custom<HostResolver>((v) => typeof v === 'function', 'must be a function').optional(),
 });
 
+const registrationSchema = z.strictObject({
+  /** Accept RFC 7591 registrations at `/register`. Default: true. */
+  enabled: z.boolean().default(true),
+  /**
+   * Most dynamically registered clients kept at once. Registered clients never expire (the store is in memory),
+   * so open registration needs a bound: past it, `/register` answers `503 temporarily_unavailable` until the
+   * process restarts. Default: 1000.
+   */
+  maxClients: z.number().int().min(1).max(100_000).default(DEFAULT_MAX_REGISTERED_CLIENTS),
+});
+
 const ttlSchema = z.strictObject({
   /** Access token lifetime, in seconds. Default: 900. @see RFC 6749 §4.2.2 (`expires_in`) */
   accessToken: z.number().int().min(1).max(86_400).default(DEFAULT_ACCESS_TOKEN_TTL_S),
@@ -143,8 +164,8 @@ export const idpOptionsSchema = z
      * When false, every client registered with the `refresh_token` grant gets one. Default: false.
      */
     offlineAccess: z.boolean().default(false),
-    /** Dynamic client registration. Default: enabled. @see RFC 7591 */
-    registration: z.strictObject({ enabled: z.boolean().default(true) }).default({ enabled: true }),
+    /** Dynamic client registration. @see RFC 7591 */
+    registration: registrationSchema.default(registrationSchema.parse({})),
     /** Client ID metadata documents. @see draft-ietf-oauth-client-id-metadata-document */
     cimd: cimdSchema.default(cimdSchema.parse({})),
     /** Artifact lifetimes. */

@@ -1,7 +1,8 @@
 import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
+import { isLoopbackHost } from '@portcullis/metadata';
 import { IdpError } from './errors.js';
-import { bareHost, isLoopbackAddress, isLoopbackHost } from './loopback.js';
+import { bareHost, isLoopbackAddress } from './loopback.js';
 
 /** One resolved address of a host name. */
 export interface ResolvedAddress {
@@ -100,7 +101,7 @@ export async function resolveGuardedTarget(
 ): Promise<GuardedTarget> {
   const url = new URL(rawUrl);
   const host = bareHost(url.hostname).toLowerCase();
-  const devLoopback = options.allowHttpLoopback && isLoopbackHost(host);
+  const devLoopback = options.allowHttpLoopback && isLoopbackHost(url.hostname);
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && devLoopback)) {
     throw new IdpError(
       'ERR_PORTCULLIS_IDP_SSRF_SCHEME',

@@ -1,8 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningIdp } from '../src/index.js';
 import { DocumentHost } from './helpers/document-host.js';
-import { startTestIdp } from './helpers/idp.js';
-import { authorizeUrl, Browser, obtainTokens, runBrowserFlow } from './helpers/oauth.js';
+import { ALICE, RS, startTestIdp } from './helpers/idp.js';
+import {
+  actionOf,
+  authorizeUrl,
+  Browser,
+  csrfOf,
+  pkce,
+  runBrowserFlow,
+  tokenRequest,
+} from './helpers/oauth.js';
 
 let idp: RunningIdp;
 let host: DocumentHost;
@@ -34,28 +42,56 @@ async function expectErrorPage(res: Response, error: string) {
 describe('CIMD (draft-ietf-oauth-client-id-metadata-document) client identification', () => {
   it('[AS-15 AS-16] a valid document works end to end and the consent page shows its client_name', async () => {
     const clientId = host.json('/valid.json', host.validDocument('/valid.json'));
+    const { verifier, challenge } = pkce();
     const browser = new Browser();
-    const first = await browser.follow(await authorize(clientId, undefined, browser), idp.url);
-    expect(first.status).toBe(200);
-    const { token } = await obtainTokens(idp.url, idp.issuer, { clientId });
+    const login = await browser.follow(
+      await browser.get(authorizeUrl(idp.issuer, { clientId, scope: 'mcp:tools', challenge })),
+      idp.url,
+    );
+    const loginHtml = await login.text();
+    const consent = await browser.follow(
+      await browser.post(new URL(actionOf(loginHtml, 'login'), idp.url).href, {
+        csrf: csrfOf(loginHtml),
+        ...ALICE,
+      }),
+      idp.url,
+    );
+    const consentHtml = await consent.text();
+    expect(consentHtml).toContain('<form id="consent"');
+    expect(consentHtml).toContain('<span id="client-name">CIMD Test Client</span>');
+    const done = await browser.follow(
+      await browser.post(new URL(actionOf(consentHtml, 'consent'), idp.url).href, {
+        csrf: csrfOf(consentHtml),
+        decision: 'approve',
+      }),
+      idp.url,
+    );
+    const code = new URL(done.headers.get('location') ?? '').searchParams.get('code') ?? '';
+    const token = await tokenRequest(idp.issuer, {
+      grant_type: 'authorization_code',
+      code,
+      client_id: clientId,
+      redirect_uri: 'http://127.0.0.1:3000/cb',
+      code_verifier: verifier,
+      resource: RS,
+    });
     expect(token.res.status).toBe(200);
     expect(token.body.access_token).toEqual(expect.any(String));
   });
 
-  it('[AS-16 AS-19] consent shows the document client_name and the URL client ID', async () => {
+  it('[AS-16 AS-19] consent shows the URL client ID, the redirect host and the localhost warning', async () => {
     const clientId = host.json('/consent.json', host.validDocument('/consent.json'));
     const browser = new Browser();
     const res = await browser.follow(await authorize(clientId, undefined, browser), idp.url);
     const login = await res.text();
-    const csrf = /name="csrf" value="([^"]+)"/.exec(login)?.[1] ?? '';
-    const action = /<form id="login" method="post" action="([^"]+)"/.exec(login)?.[1] ?? '';
     const next = await browser.follow(
-      await browser.post(new URL(action, idp.url).href, { csrf, username: 'alice', password: 'alice-pass' }),
+      await browser.post(new URL(actionOf(login, 'login'), idp.url).href, { csrf: csrfOf(login), ...ALICE }),
       idp.url,
     );
     const html = await next.text();
     expect(html).toContain('<span id="client-name">CIMD Test Client</span>');
     expect(html).toContain(`<code id="client-id">${clientId}</code>`);
+    expect(html).toContain('<strong id="redirect-host">127.0.0.1:3000</strong>');
     expect(html).toContain('id="localhost-warning"');
   });
 

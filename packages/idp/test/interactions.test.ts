@@ -45,7 +45,7 @@ async function openConsent(p: { clientId?: string; redirectUri?: string } = {}) 
 }
 
 describe('login page', () => {
-  it('[AS-19] renders form#login with username, password, csrf and button#login, naming the client', async () => {
+  it('renders form#login with username, password, csrf and button#login, naming the client', async () => {
     const { res, html } = await openLogin();
     expect(res.status).toBe(200);
     expect(html).toContain('<form id="login" method="post"');
@@ -56,14 +56,14 @@ describe('login page', () => {
     expect(html).not.toContain('Acme <Agent>');
   });
 
-  it('[AS-19] cannot be framed and is never cached', async () => {
+  it('cannot be framed and is never cached', async () => {
     const { res } = await openLogin();
     expect(res.headers.get('x-frame-options')).toBe('DENY');
     expect(res.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
     expect(res.headers.get('cache-control')).toBe('no-store');
   });
 
-  it('[AS-19] a wrong password shows the login page again with an error and no redirect', async () => {
+  it('a wrong password shows the login page again with an error and no redirect', async () => {
     const { browser, html } = await openLogin();
     const res = await browser.post(new URL(actionOf(html, 'login'), idp.url).href, {
       csrf: csrfOf(html),
@@ -77,7 +77,7 @@ describe('login page', () => {
     expect(again).toContain('<form id="login"');
   });
 
-  it('[AS-19] an unknown user gets the same error', async () => {
+  it('an unknown user gets the same error', async () => {
     const { browser, html } = await openLogin();
     const res = await browser.post(new URL(actionOf(html, 'login'), idp.url).href, {
       csrf: csrfOf(html),
@@ -87,14 +87,14 @@ describe('login page', () => {
     expect(await res.text()).toContain('Wrong username or password.');
   });
 
-  it('[AS-19] a POST without the CSRF token is refused with 403', async () => {
+  it('a POST without the CSRF token is refused with 403', async () => {
     const { browser, html } = await openLogin();
     const res = await browser.post(new URL(actionOf(html, 'login'), idp.url).href, { ...ALICE });
     expect(res.status).toBe(403);
     expect(res.headers.get('location')).toBeNull();
   });
 
-  it('[AS-19] a POST with a token of another interaction is refused with 403', async () => {
+  it('a POST with a token of another interaction is refused with 403', async () => {
     const first = await openLogin();
     const second = await openLogin();
     const res = await second.browser.post(new URL(actionOf(second.html, 'login'), idp.url).href, {
@@ -120,9 +120,14 @@ describe('consent page (MCP Security Considerations §Localhost Redirect URI Ris
     expect(res.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
   });
 
-  it('[AS-19] warns when the redirect URI is a loopback address', async () => {
-    const { html } = await openConsent();
-    expect(html).toContain('id="localhost-warning"');
+  it('[AS-19] names the loopback redirect host and warns about it', async () => {
+    const { html } = await openConsent({ redirectUri: 'http://127.0.0.1:3000/cb' });
+    expect(html).toContain('<strong id="redirect-host">127.0.0.1:3000</strong>');
+    expect(html).toContain('<code id="redirect-uri">http://127.0.0.1:3000/cb</code>');
+    const warning = /<p id="localhost-warning"[^>]*>([\s\S]*?)<\/p>/.exec(html)?.[1]?.replace(/\s+/g, ' ');
+    expect(warning).toContain('this application will receive access at a local address on your computer');
+    expect(warning).toContain('(<code>127.0.0.1:3000</code>)');
+    expect(warning).toContain('Any program on this device could be listening there.');
   });
 
   it('[AS-19] shows no localhost warning for an https redirect', async () => {
@@ -135,7 +140,7 @@ describe('consent page (MCP Security Considerations §Localhost Redirect URI Ris
     expect(html).not.toContain('id="localhost-warning"');
   });
 
-  it('[AS-19] a consent POST without the CSRF token is refused with 403', async () => {
+  it('a consent POST without the CSRF token is refused with 403', async () => {
     const { browser, html } = await openConsent();
     const res = await browser.post(new URL(actionOf(html, 'consent'), idp.url).href, { decision: 'approve' });
     expect(res.status).toBe(403);
@@ -164,7 +169,7 @@ describe('consent page (MCP Security Considerations §Localhost Redirect URI Ris
     expect(location.searchParams.getAll('iss')).toEqual([idp.issuer]);
   });
 
-  it('[AS-19] an unknown interaction id gets an error page, not a redirect', async () => {
+  it('an unknown interaction id gets an error page, not a redirect', async () => {
     const res = await new Browser().get(`${idp.issuer}/interaction/unknown-uid`);
     expect(res.status).toBe(400);
     expect(res.headers.get('location')).toBeNull();

@@ -37,4 +37,35 @@ describe('MemoryStore (oidc-provider adapter)', () => {
     expect(await store.factory('Session').findByUid('u1')).toEqual({ uid: 'u1' });
     expect(await new MemoryStore().factory('Session').findByUid('u1')).toBeUndefined();
   });
+
+  it('counts entries per model in O(1): re-upserts do not double count, destroy releases', async () => {
+    const store = new MemoryStore();
+    const clients = store.factory('Client');
+    await clients.upsert('c1', { client_id: 'c1' });
+    await clients.upsert('c1', { client_id: 'c1', client_name: 'renamed' });
+    await clients.upsert('c2', { client_id: 'c2' });
+    expect(store.count('Client')).toBe(2);
+    expect(store.count('Session')).toBe(0);
+    await clients.destroy('c1');
+    expect(store.count('Client')).toBe(1);
+  });
+
+  it('collects expired entries nobody reads again, a few per write, with their indexes', async () => {
+    vi.useFakeTimers();
+    try {
+      const store = new MemoryStore();
+      const sessions = store.factory('Session');
+      for (let i = 0; i < 10; i++) await sessions.upsert(`s${i}`, { uid: `u${i}` }, 60);
+      vi.advanceTimersByTime(61_000);
+      const clients = store.factory('Client');
+      for (let i = 0; i < 10; i++) await clients.upsert(`c${i}`, { client_id: `c${i}` });
+      expect(store.count('Session')).toBe(0);
+      expect(store.count('Client')).toBe(10);
+      await sessions.upsert('s0', { uid: 'fresh' }, 60);
+      expect(await sessions.findByUid('u0')).toBeUndefined();
+      expect(await sessions.findByUid('fresh')).toEqual({ uid: 'fresh' });
+    } finally {
+      vi.useRealTimers();
+    }
+  });
 });

@@ -23,7 +23,7 @@ describe('resolveOptions', () => {
       resources: [],
       scopes: ['openid', 'profile', 'email'],
       offlineAccess: false,
-      registration: { enabled: true },
+      registration: { enabled: true, maxClients: 1_000 },
       cimd: { enabled: true, allowHttpLoopback: false, allowedHosts: [], timeoutMs: 5_000, maxBytes: 5_120 },
       ttl: { accessToken: 900, authorizationCode: 60, refreshToken: 1_209_600 },
       signing: { alg: 'ES256' },
@@ -73,6 +73,24 @@ describe('resolveOptions', () => {
     expect(messageOf({ issuer: 'https://as.test', resources: [{ uri: RS, scopes: ['a b'] }] })).toBe(
       'resources[0].scopes[0] must be a scope token (RFC 6749 §3.3: no spaces or quotes)',
     );
+    expect(
+      messageOf({
+        issuer: 'https://as.test',
+        resources: [{ uri: 'https://RS.test:443/mcp', scopes: ['a'] }],
+      }),
+    ).toBe('resources[0].uri must be in canonical form: https://rs.test/mcp');
+  });
+
+  it('bounds registration.maxClients', () => {
+    expect(messageOf({ issuer: 'https://as.test', registration: { maxClients: 0 } })).toMatch(
+      /^registration\.maxClients: /,
+    );
+    expect(
+      resolveOptions({ issuer: 'https://as.test', registration: { maxClients: 5 } }).registration,
+    ).toEqual({
+      enabled: true,
+      maxClients: 5,
+    });
   });
 
   it('[AS-11] refuses access token lifetimes over a day and code lifetimes over 10 minutes', () => {

@@ -179,3 +179,36 @@ describe('RFC 8252 §7.3 / OAuth 2.1 §2.3.1 redirect URI matching at authorizat
     expect(res.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
   });
 });
+
+describe('registration.maxClients: open DCR cannot grow memory without bound', () => {
+  let capped: RunningIdp;
+  beforeAll(async () => {
+    capped = await startTestIdp({ registration: { maxClients: 2 } });
+  });
+  afterAll(() => capped.close());
+
+  it('refuses registrations past the cap with 503 temporarily_unavailable; earlier clients keep working', async () => {
+    const metadata = { ...PUBLIC, redirect_uris: ['http://127.0.0.1:3000/cb'] };
+    const first = await register(capped.issuer, metadata);
+    expect(first.status).toBe(201);
+    expect((await register(capped.issuer, metadata)).status).toBe(201);
+
+    const refused = await fetch(`${capped.issuer}/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(metadata),
+    });
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('cache-control')).toBe('no-store');
+    const body = (await refused.json()) as Record<string, unknown>;
+    expect(body).toEqual({
+      error: 'temporarily_unavailable',
+      error_description: expect.stringMatching(/registration limit reached \(2 clients\)/),
+    });
+
+    const clientId = String(first.body.client_id);
+    const res = await new Browser().get(authorizeUrl(capped.issuer, { clientId, scope: 'mcp:tools' }));
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toMatch(/\/interaction\//);
+  });
+});

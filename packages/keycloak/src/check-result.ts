@@ -11,11 +11,27 @@ export interface RealmCheck {
   readonly hint?: string;
 }
 
-/** The realm check's answer: `ok` is false when any check failed. */
+/**
+ * The overall answer: `ready` when every check ran and none failed; `incomplete` when none failed but some were
+ * skipped (no realm user given, so consent, `aud` and `iss` were not checked); `failed` when any check failed.
+ */
+export type RealmCheckResult = 'ready' | 'incomplete' | 'failed';
+
+/** The realm check's answer. */
 export interface RealmCheckReport {
   readonly issuer: string;
+  /** False when any check failed. True for an `incomplete` report too: read `result` before calling it ready. */
   readonly ok: boolean;
+  readonly result: RealmCheckResult;
   readonly checks: readonly RealmCheck[];
+}
+
+/** Build the report from its rows. */
+export function buildReport(issuer: string, checks: readonly RealmCheck[]): RealmCheckReport {
+  const failed = checks.some((check) => check.status === 'fail');
+  const skipped = checks.some((check) => check.status === 'skip');
+  const result: RealmCheckResult = failed ? 'failed' : skipped ? 'incomplete' : 'ready';
+  return { issuer, ok: !failed, result, checks };
 }
 
 /** Build one row; the hint is left out when undefined. */
@@ -29,30 +45,6 @@ export function row(
   return hint === undefined ? { id, title, status, detail } : { id, title, status, detail, hint };
 }
 
-/** One discovery URL: served (200) and its `issuer` identical to the configured issuer (RFC 8414 §3.3). */
-export function discoveryRow(
-  id: string,
-  title: string,
-  url: string,
-  response: { status: number; body: unknown } | undefined,
-  issuer: string,
-  missing: 'fail' | 'warn',
-  hint: string,
-): RealmCheck {
-  const path = new URL(url).pathname;
-  if (response?.status !== 200)
-    return row(id, title, missing, `${path} answered ${response?.status ?? 'nothing'}`, hint);
-  const docIssuer = (response.body as { issuer?: unknown } | undefined)?.issuer;
-  return docIssuer === issuer
-    ? row(id, title, 'pass', `${path}: issuer matches`)
-    : row(
-        id,
-        title,
-        'fail',
-        `${path}: issuer ${String(docIssuer)} ≠ ${issuer}`,
-        'Pin the issuer with --hostname; clients reject a mismatch (RFC 8414 §3.3).',
-      );
-}
 const marks: Record<CheckStatus, string> = { pass: 'PASS', fail: 'FAIL', warn: 'WARN', skip: 'SKIP' };
 
 /** Render a realm check as a plain-text table, with a fix hint under every failing or warning row. */
@@ -65,7 +57,17 @@ export function formatReport(report: RealmCheckReport): string {
       lines.push(`${' '.repeat(8)}${' '.repeat(titleWidth)}  hint: ${check.hint}`);
     }
   }
-  const failed = report.checks.filter((check) => check.status === 'fail').length;
-  lines.push('', failed === 0 ? 'Result: ready for MCP clients' : `Result: ${failed} check(s) failed`);
+  lines.push('', resultLine(report));
   return lines.join('\n');
+}
+
+function resultLine(report: RealmCheckReport): string {
+  const failed = report.checks.filter((check) => check.status === 'fail');
+  const skipped = report.checks.filter((check) => check.status === 'skip');
+  const why = [...new Set(skipped.map((check) => check.detail))].join('; ');
+  const skippedText = `${skipped.map((check) => check.id).join(', ')} skipped (${why})`;
+  if (failed.length > 0)
+    return `Result: ${failed.length} check(s) failed${skipped.length > 0 ? `; ${skippedText}` : ''}`;
+  if (skipped.length > 0) return `Result: incomplete: ${skippedText}; not verified ready for MCP clients`;
+  return 'Result: ready for MCP clients';
 }

@@ -27,7 +27,7 @@ export async function tokenChecks(
     return [row('consent', 'Consent page shown', 'skip', why), row('token-audience', title, 'skip', why)];
   }
   if (!client) return [row('token-audience', title, 'skip', 'needs the anonymous DCR check to pass')];
-  const pkce = createPkce();
+  const pkce = await createPkce();
   const resource = opts.sendResource ? opts.resource : undefined;
   let consentShown = false;
   try {

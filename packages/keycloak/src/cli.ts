@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // portcullis-keycloak: command-line entry. `check <issuer> --resource <url> [--user u --password p]` prints the
-// realm check as a table and exits 1 when any check fails, 2 on usage errors.
+// realm check as a table and exits 1 when any check fails, 2 on usage errors, 0 when ready or incomplete.
 import { parseArgs } from 'node:util';
 import { checkRealm } from './check-realm.js';
 import { formatReport } from './check-result.js';
@@ -12,7 +12,11 @@ const usage = `Usage: portcullis-keycloak check <issuer> --resource <mcp-url> [-
   --resource      the MCP server's canonical URL that tokens must carry in aud
   --user/--password  a realm user, for the login + consent + token checks (skipped without one)
   --password-env  read the password from this environment variable instead of the command line
-  --json          print the report as JSON`;
+  --json          print the report as JSON (\`result\`: ready | incomplete | failed)
+
+Exit status: 0 when no check failed, 1 when a check failed, 2 on usage errors.
+Without --user/--password the login, consent, aud and iss checks are skipped: the report ends with
+"Result: incomplete: … skipped" (exit 0, result "incomplete"), never "ready for MCP clients".`;
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({

@@ -2,7 +2,7 @@
 // Use named exports, not wildcards.
 
 export { checkRealm } from './check-realm.js';
-export type { CheckStatus, RealmCheck, RealmCheckReport } from './check-result.js';
+export type { CheckStatus, RealmCheck, RealmCheckReport, RealmCheckResult } from './check-result.js';
 export { formatReport } from './check-result.js';
 export { containerRuntimeProblem, hasContainerRuntime, hasImage } from './container-runtime.js';
 export type { KeycloakErrorCode } from './errors.js';
@@ -42,5 +42,7 @@ export {
   registerClient,
   registerPublicClient,
 } from './registration.js';
+export type { LoadServicesEnvOptions } from './services-env.js';
+export { loadServicesEnv, SERVICES_ENV_FILE } from './services-env.js';
 export type { KeycloakRuntime, StartedKeycloak } from './start-keycloak.js';
 export { startKeycloak } from './start-keycloak.js';

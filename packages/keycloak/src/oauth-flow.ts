@@ -1,21 +1,35 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { authorizationServerMetadataUrls } from '@portcullis/metadata';
+import { decodeJwt } from 'jose';
+import { calculatePKCECodeChallenge, generateRandomCodeVerifier, generateRandomState } from 'oauth4webapi';
 import { KeycloakError } from './errors.js';
 import { findConsentForm, findLoginForm, pageError, pageTitle } from './html-form.js';
 import { HttpSession, requestJson } from './http-session.js';
 
-/** The discovery URLs MCP clients try, in the order the MCP TypeScript SDK tries them. */
+/**
+ * The discovery URLs MCP clients try, in the order they try them, built by `@portcullis/metadata`'s
+ * `authorizationServerMetadataUrls` (RFC 8414 §3.1 path insertion keeps the issuer path exactly, trailing slash
+ * included). For an issuer without a path, `oidcAppend` equals `oidcInsertion`.
+ * @throws {KeycloakError} `ERR_PORTCULLIS_KEYCLOAK_INVALID_OPTIONS` when `issuer` is not an http(s) URL without
+ *   query or fragment.
+ */
 export function discoveryUrls(issuer: string): {
   rfc8414Insertion: string;
   oidcInsertion: string;
   oidcAppend: string;
 } {
-  const url = new URL(issuer);
-  const path = url.pathname.replace(/\/$/, '');
-  return {
-    rfc8414Insertion: `${url.origin}/.well-known/oauth-authorization-server${path}`,
-    oidcInsertion: `${url.origin}/.well-known/openid-configuration${path}`,
-    oidcAppend: `${url.origin}${path}/.well-known/openid-configuration`,
-  };
+  let urls: string[];
+  try {
+    urls = authorizationServerMetadataUrls(issuer);
+  } catch (cause) {
+    throw new KeycloakError(
+      'ERR_PORTCULLIS_KEYCLOAK_INVALID_OPTIONS',
+      `The issuer is not usable for discovery: ${(cause as Error).message}. ` +
+        'Pass the realm issuer, e.g. http://127.0.0.1:8080/realms/mcp.',
+      { cause },
+    );
+  }
+  const [rfc8414Insertion = '', oidcInsertion = '', oidcAppend = oidcInsertion] = urls;
+  return { rfc8414Insertion, oidcInsertion, oidcAppend };
 }
 
 /** Authorization server metadata members this package reads. */
@@ -49,10 +63,10 @@ export async function fetchMetadata(
   return doc as AuthorizationServerMetadata;
 }
 
-/** A PKCE pair (RFC 7636, S256). */
-export function createPkce(): { verifier: string; challenge: string } {
-  const verifier = randomBytes(32).toString('base64url');
-  return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
+/** A PKCE pair (RFC 7636, S256), from oauth4webapi's verifier generator and S256 challenge. */
+export async function createPkce(): Promise<{ verifier: string; challenge: string }> {
+  const verifier = generateRandomCodeVerifier();
+  return { verifier, challenge: await calculatePKCECodeChallenge(verifier) };
 }
 
 /** What a plain-HTTP login + consent produced. */
@@ -96,7 +110,7 @@ export async function authorizeWithPassword(
     scope: params.scope,
     code_challenge: params.codeChallenge,
     code_challenge_method: 'S256',
-    state: params.state ?? randomBytes(12).toString('base64url'),
+    state: params.state ?? generateRandomState(),
   };
   if (params.resource !== undefined) query.resource = params.resource;
   for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value);
@@ -166,23 +180,36 @@ export interface TokenResponse {
   readonly [member: string]: unknown;
 }
 
-/** POST to the token endpoint. Returns the status and body as-is (errors are data here, for negative tests). */
+/**
+ * POST to the token endpoint. Returns the status, headers and body as-is (errors are data here, for negative
+ * tests; the headers let tests assert `Cache-Control: no-store` and the content type).
+ */
 export async function tokenRequest(
   tokenEndpoint: string,
   form: Record<string, string>,
   timeoutMs = 15_000,
-): Promise<{ status: number; body: Partial<TokenResponse> & { error?: string } }> {
-  const { status, body } = await requestJson(tokenEndpoint, { form, timeoutMs });
-  return { status, body: (body ?? {}) as Partial<TokenResponse> & { error?: string } };
+): Promise<{ status: number; headers: Headers; body: Partial<TokenResponse> & { error?: string } }> {
+  const { status, headers, body } = await requestJson(tokenEndpoint, { form, timeoutMs });
+  return { status, headers, body: (body ?? {}) as Partial<TokenResponse> & { error?: string } };
 }
 
-/** The claims of a JWT, decoded without verification (for assertions on tokens this process just received). */
+/**
+ * The claims of a JWT, decoded with jose's `decodeJwt` and **not verified** (for assertions on tokens this
+ * process just received from the token endpoint).
+ * @throws {KeycloakError} `ERR_PORTCULLIS_KEYCLOAK_UNEXPECTED_RESPONSE` when the token is not a JWT; the
+ *   message never contains the token.
+ */
 export function decodeJwtPayload(jwt: string): Record<string, unknown> {
-  const payload = jwt.split('.')[1];
-  if (payload === undefined) {
-    throw new KeycloakError('ERR_PORTCULLIS_KEYCLOAK_UNEXPECTED_RESPONSE', 'The access token is not a JWT.');
+  try {
+    return decodeJwt(jwt);
+  } catch (cause) {
+    throw new KeycloakError(
+      'ERR_PORTCULLIS_KEYCLOAK_UNEXPECTED_RESPONSE',
+      'The access token from the token endpoint is not a JWT with a JSON claims set. ' +
+        'Keycloak access tokens are JWTs: check that token_endpoint in discovery points at Keycloak, not a proxy.',
+      { cause },
+    );
   }
-  return JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
 }
 
 /** `aud` as an array, whether the token carries a string or an array. */

@@ -59,14 +59,24 @@ export async function registerPublicClient(
     timeoutMs,
   );
   if (status !== 201 || typeof body.client_id !== 'string') {
-    const reason = typeof body.error_description === 'string' ? body.error_description : JSON.stringify(body);
     throw new KeycloakError(
       'ERR_PORTCULLIS_KEYCLOAK_UNEXPECTED_RESPONSE',
-      `Anonymous registration at ${registrationEndpoint} answered ${status} (${reason}). ` +
+      `Anonymous registration at ${registrationEndpoint} answered ${registrationFailure(status, body)}, not 201 with a client_id. ` +
         'Allow loopback hosts in the realm\'s "Trusted Hosts" client registration policy.',
     );
   }
   return body as RegisteredClient;
+}
+
+/**
+ * A registration outcome for error messages: the status plus the RFC 7591 `error` / `error_description` only.
+ * Never the body: a success with an unexpected status carries `client_secret` and `registration_access_token`.
+ */
+export function registrationFailure(status: number, body: Record<string, unknown>): string {
+  const parts = [body.error, body.error_description].filter(
+    (part): part is string => typeof part === 'string' && part !== '',
+  );
+  return parts.length === 0 ? `HTTP ${status}` : `HTTP ${status} (${parts.join(': ')})`;
 }
 
 /** RFC 7592 delete of a registered client with its registration access token. Returns the HTTP status. */

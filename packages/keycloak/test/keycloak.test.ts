@@ -45,7 +45,7 @@ describe.skipIf(unavailable !== undefined && !inCi)(
       const redirectUri = loopbackRedirectUri();
       const client = await registerPublicClient(metadata.registration_endpoint ?? '', redirectUri);
       clients.push(client);
-      const pkce = createPkce();
+      const pkce = await createPkce();
       const auth = await authorizeWithPassword({
         authorizationEndpoint: metadata.authorization_endpoint,
         clientId: client.client_id,
@@ -81,6 +81,7 @@ describe.skipIf(unavailable !== undefined && !inCi)(
       });
       const status = Object.fromEntries(report.checks.map((check) => [check.id, check.status]));
       expect(report.ok, JSON.stringify(report.checks, null, 2)).toBe(true);
+      expect(report.result).toBe('ready');
       expect(status).toMatchObject({
         'rfc8414-path-insertion': 'pass',
         'oidc-path-insertion': 'warn',
@@ -116,12 +117,17 @@ describe.skipIf(unavailable !== undefined && !inCi)(
       expect(String(body.error_description)).toMatch(/trusted host/i);
     });
 
-    it('[AS-04 AS-10 AS-13] code + PKCE S256 with login and consent over HTTP: aud is the MCP URL, iss pinned', async () => {
+    it('[AS-04 AS-10 AS-13] code + PKCE S256 with login and consent over HTTP: aud is the MCP URL, iss pinned, a no-store JSON Bearer response', async () => {
       const { auth, token } = await codeFlow();
       expect(auth.consentShown).toBe(true);
       expect(auth.iss).toBe(kc.issuer);
       expect(token.status).toBe(200);
+      // AS-10: the token response is JSON, never cached, a Bearer token with a lifetime.
+      expect(token.headers.get('content-type')).toMatch(/^application\/json\b/i);
+      expect(token.headers.get('cache-control') ?? '').toMatch(/(?:^|,)\s*no-store\s*(?:,|$)/i);
       expect(token.body.token_type).toBe('Bearer');
+      expect(typeof token.body.access_token).toBe('string');
+      expect(token.body.expires_in).toBeGreaterThan(0);
       const claims = decodeJwtPayload(token.body.access_token ?? '');
       expect(audienceOf(claims)).toEqual([RESOURCE]);
       expect(claims.iss).toBe(kc.issuer);

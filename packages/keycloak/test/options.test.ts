@@ -59,4 +59,32 @@ describe('discoveryUrls', () => {
       oidcAppend: 'http://127.0.0.1:8080/realms/mcp/.well-known/openid-configuration',
     });
   });
+
+  it('delegates to @portcullis/metadata: a trailing slash stays in the inserted path (RFC 8414 §3.1)', () => {
+    expect(discoveryUrls('http://127.0.0.1:8080/realms/mcp/')).toEqual({
+      rfc8414Insertion: 'http://127.0.0.1:8080/.well-known/oauth-authorization-server/realms/mcp/',
+      oidcInsertion: 'http://127.0.0.1:8080/.well-known/openid-configuration/realms/mcp/',
+      oidcAppend: 'http://127.0.0.1:8080/realms/mcp/.well-known/openid-configuration',
+    });
+  });
+
+  it('gives the origin forms for an issuer without a path', () => {
+    expect(discoveryUrls('http://127.0.0.1:8080')).toEqual({
+      rfc8414Insertion: 'http://127.0.0.1:8080/.well-known/oauth-authorization-server',
+      oidcInsertion: 'http://127.0.0.1:8080/.well-known/openid-configuration',
+      oidcAppend: 'http://127.0.0.1:8080/.well-known/openid-configuration',
+    });
+  });
+
+  it('rejects an issuer that is not an http(s) URL, with a KeycloakError', () => {
+    const error = (() => {
+      try {
+        discoveryUrls('127.0.0.1:8080/realms/mcp');
+      } catch (caught) {
+        return caught;
+      }
+    })();
+    expect(isKeycloakError(error, 'ERR_PORTCULLIS_KEYCLOAK_INVALID_OPTIONS')).toBe(true);
+    expect((error as Error).message).toMatch(/Pass the realm issuer/);
+  });
 });

@@ -42,5 +42,6 @@ describe.skipIf(unavailable !== undefined && !inCi)('Keycloak as a child process
       password: 'bob-pass',
     });
     expect(report.ok, JSON.stringify(report.checks, null, 2)).toBe(true);
+    expect(report.result).toBe('ready');
   });
 });

@@ -1,3 +1,11 @@
+import {
+  type AuthorizationServer,
+  allowInsecureRequests,
+  type Client,
+  ClientSecretBasic,
+  introspectionRequest,
+  processIntrospectionResponse,
+} from 'oauth4webapi';
 import { ResourceServerError } from './errors.js';
 import { tokenFingerprint } from './logging.js';
 
@@ -11,6 +19,8 @@ export interface IntrospectorOptions {
   readonly timeoutMs: number;
   /** Most answers kept at once; the oldest entry is dropped first. */
   readonly maxEntries?: number;
+  /** The clock of the cache, in epoch milliseconds. Default: `Date.now()`. */
+  readonly now?: () => number;
 }
 
 /** The members of an RFC 7662 introspection response this package reads; others are kept. */
@@ -22,40 +32,33 @@ export interface IntrospectionResponse {
 /** Looks a token up at the introspection endpoint, with a bounded cache. */
 export type Introspector = (token: string) => Promise<IntrospectionResponse>;
 
-function basicCredentials(id: string, secret: string): string {
-  const encode = (v: string) => encodeURIComponent(v).replace(/%20/g, '+');
-  return `Basic ${Buffer.from(`${encode(id)}:${encode(secret)}`).toString('base64')}`;
-}
-
 /**
- * RFC 7662 token introspection with client credentials (`client_secret_basic`). Active answers are cached
- * by token fingerprint for at most `cacheMaxTtlMs` and never past their `exp`; inactive answers are not
- * cached.
+ * RFC 7662 token introspection with client credentials (`client_secret_basic`), done by oauth4webapi
+ * (`introspectionRequest` / `processIntrospectionResponse`). Active answers are cached by token fingerprint
+ * for at most `cacheMaxTtlMs` and never past their `exp`; inactive answers are not cached.
  * @throws {ResourceServerError} `ERR_PORTCULLIS_RS_INTROSPECTION_FAILED` when the endpoint cannot be used.
  * @see https://www.rfc-editor.org/rfc/rfc7662#section-2
  */
 export function createIntrospector(options: IntrospectorOptions): Introspector {
   const cache = new Map<string, { until: number; value: IntrospectionResponse }>();
   const maxEntries = options.maxEntries ?? 10_000;
-  const authorization = basicCredentials(options.clientId, options.clientSecret);
+  const clock = options.now ?? (() => Date.now());
+  // Only `introspection_endpoint` is used. The options schema already allows http for loopback only.
+  const as: AuthorizationServer = {
+    issuer: new URL(options.endpoint).origin,
+    introspection_endpoint: options.endpoint,
+  };
+  const client: Client = { client_id: options.clientId };
+  const auth = ClientSecretBasic(options.clientSecret);
+  const insecure = new URL(options.endpoint).protocol === 'http:';
 
-  return async (token) => {
-    const key = tokenFingerprint(token);
-    const now = Date.now();
-    const hit = cache.get(key);
-    if (hit !== undefined && hit.until > now) return hit.value;
-    cache.delete(key);
+  const ask = async (token: string): Promise<IntrospectionResponse> => {
     let response: Response;
     try {
-      response = await fetch(options.endpoint, {
-        method: 'POST',
-        headers: {
-          authorization,
-          'content-type': 'application/x-www-form-urlencoded',
-          accept: 'application/json',
-        },
-        body: new URLSearchParams({ token, token_type_hint: 'access_token' }),
+      response = await introspectionRequest(as, client, auth, token, {
+        additionalParameters: { token_type_hint: 'access_token' },
         signal: AbortSignal.timeout(options.timeoutMs),
+        [allowInsecureRequests]: insecure,
       });
     } catch (cause) {
       throw new ResourceServerError(
@@ -64,19 +67,24 @@ export function createIntrospector(options: IntrospectorOptions): Introspector {
         { cause },
       );
     }
-    const body: unknown = await response.json().catch(() => undefined);
-    if (
-      !response.ok ||
-      typeof body !== 'object' ||
-      body === null ||
-      typeof Reflect.get(body, 'active') !== 'boolean'
-    ) {
+    try {
+      return (await processIntrospectionResponse(as, client, response)) as IntrospectionResponse;
+    } catch (cause) {
       throw new ResourceServerError(
         'ERR_PORTCULLIS_RS_INTROSPECTION_FAILED',
         `the introspection endpoint ${options.endpoint} answered ${response.status} without an RFC 7662 body; check introspection.clientId and clientSecret`,
+        { cause },
       );
     }
-    const value = body as IntrospectionResponse;
+  };
+
+  return async (token) => {
+    const key = tokenFingerprint(token);
+    const now = clock();
+    const hit = cache.get(key);
+    if (hit !== undefined && hit.until > now) return hit.value;
+    cache.delete(key);
+    const value = await ask(token);
     const exp = typeof value.exp === 'number' ? value.exp * 1000 : Number.POSITIVE_INFINITY;
     const until = Math.min(now + options.cacheMaxTtlMs, exp);
     if (value.active && until > now) {

@@ -16,6 +16,11 @@ export interface ResilientJwksOptions {
   readonly timeoutMs: number;
   /** Called when the JWKS endpoint fails and the last good keys are used instead. */
   readonly onFetchError?: (error: unknown) => void;
+  /**
+   * The clock of the failure cooldown, in epoch milliseconds. Default: `Date.now()`. jose's own unknown-`kid`
+   * cooldown and `cacheMaxAge` always read `Date.now()`.
+   */
+  readonly now?: () => number;
 }
 
 /** Errors that come from the keys themselves, not from fetching them. */
@@ -45,6 +50,7 @@ export function createResilientJwks(jwksUri: string, options: ResilientJwksOptio
     cacheMaxAge: options.cacheMaxAgeMs,
     timeoutDuration: options.timeoutMs,
   });
+  const now = options.now ?? (() => Date.now());
   let failedAt = Number.NEGATIVE_INFINITY;
   let fallback: JWTVerifyGetKey | undefined;
 
@@ -55,12 +61,12 @@ export function createResilientJwks(jwksUri: string, options: ResilientJwksOptio
   };
 
   return async (header: Parameters<JWTVerifyGetKey>[0], token: FlattenedJWSInput) => {
-    if (fallback !== undefined && Date.now() - failedAt < options.cooldownMs) return fallback(header, token);
+    if (fallback !== undefined && now() - failedAt < options.cooldownMs) return fallback(header, token);
     try {
       return await remote(header, token);
     } catch (error) {
       if (isKeySelectionError(error)) throw error;
-      failedAt = Date.now();
+      failedAt = now();
       options.onFetchError?.(error);
       const keys = rememberLastGood();
       if (keys === undefined) throw error;

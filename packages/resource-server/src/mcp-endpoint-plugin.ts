@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import { NodeStreamableHTTPServerTransport, toNodeHandler, toWebRequest } from '@modelcontextprotocol/node';
 import type { AuthInfo } from '@modelcontextprotocol/server';
 import {
@@ -19,6 +20,22 @@ export interface McpEndpointPluginOptions {
   readonly options: ResolvedResourceServerOptions;
 }
 
+/**
+ * Remove the client's `Authorization` header from the request before the MCP SDK sees it. Handlers get the
+ * request as `ctx.http.req`, so they could otherwise read the client's token and pass it on upstream; they
+ * get the verified caller in `ctx.http.authInfo`, whose `token` is a fingerprint.
+ * @see https://modelcontextprotocol.io/specification/2026-07-28/basic/authorization/security-considerations#access-token-privilege-restriction
+ */
+function dropCredentials(raw: IncomingMessage): void {
+  delete raw.headers.authorization;
+  const kept: string[] = [];
+  for (let i = 0; i + 1 < raw.rawHeaders.length; i += 2) {
+    const name = raw.rawHeaders[i] ?? '';
+    if (name.toLowerCase() !== 'authorization') kept.push(name, raw.rawHeaders[i + 1] ?? '');
+  }
+  raw.rawHeaders = kept;
+}
+
 function rpcError(reply: FastifyReply, status: number, code: number, message: string): FastifyReply {
   return reply.code(status).send({ jsonrpc: '2.0', id: null, error: { code, message } });
 }
@@ -33,7 +50,7 @@ function rpcError(reply: FastifyReply, status: number, code: number, message: st
  */
 export const mcpEndpointPlugin = fp(
   async (app: FastifyInstance, { options }: McpEndpointPluginOptions) => {
-    const sessions = new SessionStore(options.sessions.max, options.sessions.idleMs);
+    const sessions = new SessionStore(options.sessions.max, options.sessions.idleMs, options.now);
     const build = async (era: 'legacy' | 'modern', authInfo: AuthInfo | undefined): Promise<McpServer> => {
       let server: McpServer;
       try {
@@ -64,6 +81,8 @@ export const mcpEndpointPlugin = fp(
 
     const openSession = async (request: FastifyRequest, reply: FastifyReply) => {
       const owner = sessionOwner(request.mcpAuth);
+      // Idle sessions do not count against the limits, whether or not the periodic sweep has run yet.
+      sessions.sweep();
       if (sessions.size >= options.sessions.max)
         return rpcError(reply, 503, -32000, 'too many open sessions');
       if (sessions.countFor(owner) >= options.sessions.maxPerCaller) {
@@ -72,7 +91,8 @@ export const mcpEndpointPlugin = fp(
       const server = await build('legacy', request.mcpAuth);
       const transport: NodeStreamableHTTPServerTransport = new NodeStreamableHTTPServerTransport({
         sessionIdGenerator: newSessionId,
-        onsessioninitialized: (id) => sessions.add({ id, owner, transport, server, lastSeen: Date.now() }),
+        onsessioninitialized: (id) =>
+          sessions.add({ id, owner, transport, server, lastSeen: sessions.now() }),
         onsessionclosed: (id) => sessions.delete(id),
       });
       transport.onclose = () => sessions.delete(transport.sessionId);
@@ -82,6 +102,7 @@ export const mcpEndpointPlugin = fp(
     };
 
     const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+      dropCredentials(request.raw);
       if (request.method === 'POST') {
         const web = await toWebRequest(request.raw, request.body);
         if (!(await isLegacyRequest(web, request.body))) {

@@ -51,6 +51,14 @@ export type McpServerFactory = (context: ServerFactoryContext) => McpServer | Pr
 
 const scope = z.string().refine(isScopeToken, 'must be a scope-token (RFC 6749 §3.3)');
 const scopes = z.array(scope);
+/**
+ * Scopes that end up in a `WWW-Authenticate` challenge (and, for `scopes.default`, in PRM `scopes_supported`).
+ * @see https://modelcontextprotocol.io/specification/2026-07-28/basic/authorization#refresh-tokens
+ */
+const challengeScopes = scopes.refine(
+  (s) => !s.includes('offline_access'),
+  'must not contain offline_access: it would be sent in the WWW-Authenticate challenge scope and PRM scopes_supported (MCP 2026-07-28)',
+);
 const httpUrl = z.string().refine((v) => URL.canParse(v), 'must be an absolute URL');
 
 function secureUrl(what: string) {
@@ -110,9 +118,9 @@ export const resourceServerOptionsSchema = z.strictObject({
   /** Required scopes: for every request, per JSON-RPC method, per tool, and the hierarchy between them. */
   scopes: z
     .strictObject({
-      default: scopes.default([...DEFAULT_REQUIRED_SCOPES]),
-      methods: z.record(z.string().min(1), scopes).default({}),
-      tools: z.record(z.string().min(1), scopes).default({}),
+      default: challengeScopes.default([...DEFAULT_REQUIRED_SCOPES]),
+      methods: z.record(z.string().min(1), challengeScopes).default({}),
+      tools: z.record(z.string().min(1), challengeScopes).default({}),
       hierarchy: z.record(scope, scopes).default({}),
     })
     .default({ default: [...DEFAULT_REQUIRED_SCOPES], methods: {}, tools: {}, hierarchy: {} }),
@@ -151,6 +159,13 @@ export const resourceServerOptionsSchema = z.strictObject({
     (v) => typeof v === 'function',
     'must be a function returning an McpServer',
   ),
+  /**
+   * The clock, in epoch milliseconds, for token expiry, the verification and introspection caches, the JWKS
+   * failure cooldown and session idleness. Default: `Date.now`. Tests inject one to stay deterministic.
+   */
+  now: z
+    .custom<() => number>((v) => typeof v === 'function', 'must be a function returning epoch milliseconds')
+    .optional(),
   /** A pino-compatible logger. Default: pino at `info`, authorization headers redacted. */
   logger: z.custom<FastifyBaseLogger>((v) => typeof v === 'object' && v !== null).optional(),
 });
@@ -182,6 +197,7 @@ export const tokenVerifierOptionsSchema = resourceServerOptionsSchema.pick({
   issuers: true,
   jwt: true,
   introspection: true,
+  now: true,
 });
 
 /** Options of {@link createTokenVerifier} as written by the developer. */
@@ -190,7 +206,7 @@ export type TokenVerifierOptionsInput = z.input<typeof tokenVerifierOptionsSchem
 /** What the verifier works with once validated. */
 export type ResolvedTokenVerifierOptions = Pick<
   ResolvedResourceServerOptions,
-  'resource' | 'issuers' | 'jwt' | 'introspection' | 'resourceMetadataUrl'
+  'resource' | 'issuers' | 'jwt' | 'introspection' | 'resourceMetadataUrl' | 'now'
 >;
 
 /**
@@ -212,6 +228,7 @@ export function resolveTokenVerifierOptions(input: unknown): ResolvedTokenVerifi
     jwt: o.jwt,
     introspection: o.introspection,
     resourceMetadataUrl: protectedResourceMetadataUrls(o.resource)[0] ?? '',
+    ...(o.now === undefined ? {} : { now: o.now }),
   });
 }
 

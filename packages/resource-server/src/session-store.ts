@@ -36,9 +36,11 @@ export class SessionStore {
   readonly #sessions = new Map<string, McpSession>();
   readonly #timer: NodeJS.Timeout;
 
+  /** @param now the clock of `lastSeen` and {@link sweep}, in epoch milliseconds; default `Date.now()`. */
   constructor(
     readonly max: number,
     readonly idleMs: number,
+    readonly now: () => number = () => Date.now(),
   ) {
     this.#timer = setInterval(() => this.sweep(), Math.min(idleMs, 60_000));
     this.#timer.unref();
@@ -59,7 +61,7 @@ export class SessionStore {
   find(id: string, owner: string): McpSession | undefined {
     const session = this.#sessions.get(id);
     if (session === undefined || session.owner !== owner) return undefined;
-    session.lastSeen = Date.now();
+    session.lastSeen = this.now();
     return session;
   }
 
@@ -72,7 +74,7 @@ export class SessionStore {
   }
 
   /** Close sessions idle for longer than `idleMs`. */
-  sweep(now = Date.now()): void {
+  sweep(now = this.now()): void {
     for (const session of this.#sessions.values()) {
       if (now - session.lastSeen > this.idleMs) void this.#close(session);
     }

@@ -94,7 +94,7 @@ function toAuthInfo(
   };
 }
 
-function checkIntrospection(answer: IntrospectionResponse, options: VerifierOptions): void {
+function checkIntrospection(answer: IntrospectionResponse, options: VerifierOptions, now: number): void {
   if (!answer.active) throw invalidToken('the access token is not active');
   const aud = answer.aud;
   const audiences = Array.isArray(aud) ? aud : [aud];
@@ -103,9 +103,9 @@ function checkIntrospection(answer: IntrospectionResponse, options: VerifierOpti
   if (answer.iss !== undefined && !options.issuers.includes(String(answer.iss))) {
     throw invalidToken('the access token was not issued by a trusted authorization server');
   }
-  if (typeof answer.exp === 'number' && answer.exp * 1000 <= Date.now())
+  if (typeof answer.exp === 'number' && answer.exp * 1000 <= now)
     throw invalidToken('the access token has expired');
-  if (typeof answer.nbf === 'number' && answer.nbf * 1000 > Date.now())
+  if (typeof answer.nbf === 'number' && answer.nbf * 1000 > now)
     throw invalidToken('the access token is not valid yet');
 }
 
@@ -126,6 +126,7 @@ export function createTokenVerifier(input: TokenVerifierOptionsInput): TokenVeri
 /** {@link createTokenVerifier} from options that are already resolved. */
 export function tokenVerifierFor(options: VerifierOptions): TokenVerifier {
   const { jwt } = options;
+  const now = options.now ?? (() => Date.now());
   const keys =
     jwt === undefined
       ? undefined
@@ -134,9 +135,10 @@ export function tokenVerifierFor(options: VerifierOptions): TokenVerifier {
           cacheMaxAgeMs: jwt.cacheMaxAgeMs,
           timeoutMs: jwt.timeoutMs,
           onFetchError: options.onJwksError,
+          now,
         });
   const introspect: Introspector | undefined =
-    options.introspection === undefined ? undefined : createIntrospector(options.introspection);
+    options.introspection === undefined ? undefined : createIntrospector({ ...options.introspection, now });
 
   const verifyJwt = async (token: string): Promise<JWTPayload> => {
     if (jwt === undefined || keys === undefined) throw invalidToken('JWT access tokens are not accepted');
@@ -147,6 +149,7 @@ export function tokenVerifierFor(options: VerifierOptions): TokenVerifier {
         algorithms: [...jwt.algorithms],
         clockTolerance: jwt.clockToleranceSec,
         requiredClaims: ['exp', 'aud', 'iss'],
+        currentDate: new Date(now()),
       });
       return payload;
     } catch (error) {
@@ -157,7 +160,7 @@ export function tokenVerifierFor(options: VerifierOptions): TokenVerifier {
   const verified = new Map<string, { until: number; auth: AuthInfo }>();
   const remember = (key: string, auth: AuthInfo) => {
     if (jwt === undefined || jwt.verifiedCacheTtlMs === 0 || auth.expiresAt === undefined) return;
-    const until = Math.min(Date.now() + jwt.verifiedCacheTtlMs, auth.expiresAt * 1000);
+    const until = Math.min(now() + jwt.verifiedCacheTtlMs, auth.expiresAt * 1000);
     if (verified.size >= jwt.verifiedCacheMax) verified.delete(verified.keys().next().value as string);
     verified.set(key, { until, auth });
   };
@@ -168,7 +171,7 @@ export function tokenVerifierFor(options: VerifierOptions): TokenVerifier {
       const key = digest.toString('base64url');
       const hit = verified.get(key);
       if (hit !== undefined) {
-        if (hit.until > Date.now()) return hit.auth;
+        if (hit.until > now()) return hit.auth;
         verified.delete(key);
       }
       const fingerprint = fingerprintOfDigest(digest);
@@ -186,7 +189,7 @@ export function tokenVerifierFor(options: VerifierOptions): TokenVerifier {
           throw invalidToken('the access token could not be introspected', error);
         throw invalidToken('the access token could not be verified', error);
       }
-      checkIntrospection(answer, options);
+      checkIntrospection(answer, options, now());
       return toAuthInfo({ ...answer }, fingerprint, options);
     },
   };

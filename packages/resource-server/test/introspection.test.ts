@@ -9,6 +9,8 @@ const seen: { authorization?: string; body: string }[] = [];
 let server: Server;
 let endpoint: string;
 let rs: RunningServer;
+/** The resource server's clock (injected `now`), in epoch milliseconds; tests move it by hand. */
+let now = Date.UTC(2030, 0, 1);
 
 beforeAll(async () => {
   server = createServer((req, res) => {
@@ -19,6 +21,14 @@ beforeAll(async () => {
     req.on('end', () => {
       seen.push({ authorization: req.headers.authorization, body });
       const token = new URLSearchParams(body).get('token') ?? '';
+      if (token === 'opaque-rejected-client') {
+        res.writeHead(401, { 'content-type': 'application/json' }).end('{"error":"invalid_client"}');
+        return;
+      }
+      if (token === 'opaque-not-rfc7662') {
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"sub":"alice"}');
+        return;
+      }
       res
         .writeHead(200, { 'content-type': 'application/json' })
         .end(JSON.stringify(answers.get(token) ?? { active: false }));
@@ -29,6 +39,7 @@ beforeAll(async () => {
   rs = await startResourceServer('http://127.0.0.1:9/unused', {
     jwt: undefined,
     introspection: { endpoint, clientId: 'rs client', clientSecret: 's3cret:x' },
+    now: () => now,
   });
 });
 afterAll(async () => {
@@ -55,7 +66,7 @@ const active = (extra: Record<string, unknown> = {}) => ({
   sub: 'alice',
   client_id: 'c1',
   scope: 'mcp:tools',
-  exp: Math.floor(Date.now() / 1000) + 300,
+  exp: now / 1000 + 300,
   ...extra,
 });
 
@@ -77,17 +88,35 @@ describe('RFC 7662 introspection for opaque tokens', () => {
   });
 
   it('[RS-12] never caches past the token exp', async () => {
-    answers.set('opaque-short', active({ exp: Math.floor(Date.now() / 1000) + 1 }));
+    const exp = now / 1000 + 1;
+    answers.set('opaque-short', active({ exp }));
     const before = seen.length;
     expect(await call('opaque-short')).toBe(200);
-    await new Promise((resolve) => setTimeout(resolve, 1_100));
     answers.set('opaque-short', { active: false });
+    now = exp * 1000 - 1;
+    expect(await call('opaque-short')).toBe(200);
+    expect(seen.length - before).toBe(1);
+    now = exp * 1000;
     expect(await call('opaque-short')).toBe(401);
     expect(seen.length - before).toBe(2);
   });
 
   it('[RS-12 RS-15] rejects an inactive token', async () => {
     expect(await call('opaque-unknown')).toBe(401);
+  });
+
+  it('[RS-12] answers 401 invalid_token, not 500, when the introspection endpoint fails', async () => {
+    for (const token of ['opaque-rejected-client', 'opaque-not-rfc7662']) {
+      const { body, headers } = modernRequest('tools/call', { name: 'echo', arguments: { text: 'x' } });
+      const response = await fetch(`${rs.origin}/mcp`, {
+        method: 'POST',
+        headers: { ...headers, authorization: `Bearer ${token}` },
+        body: JSON.stringify(body),
+      });
+      await response.text();
+      expect(response.status, token).toBe(401);
+      expect(response.headers.get('www-authenticate'), token).toContain('error="invalid_token"');
+    }
   });
 
   it('[RS-13] rejects an active token for another audience, or without audience', async () => {

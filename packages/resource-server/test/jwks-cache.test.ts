@@ -1,15 +1,29 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type JwksHost, makeKey, signToken, startJwksHost } from './helpers/keys.js';
 import { modernRequest, type RunningServer, startResourceServer } from './helpers/server.js';
 
 const cleanup: (() => Promise<void>)[] = [];
+// jose's remote JWKS times its cooldown and cache age with `Date.now()`, so the tests fake `Date` only (timers
+// and sockets stay real) and move the clock by hand: nothing depends on how fast the requests run.
+const T0 = Date.UTC(2030, 0, 1);
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ['Date'] });
+  vi.setSystemTime(T0);
+});
 afterEach(async () => {
+  vi.useRealTimers();
   for (const close of cleanup.splice(0)) await close();
 });
 
-async function setup(jwt: Record<string, number>): Promise<{ jwks: JwksHost; rs: RunningServer }> {
+async function setup(
+  jwt: Record<string, number>,
+  now?: () => number,
+): Promise<{ jwks: JwksHost; rs: RunningServer }> {
   const jwks = await startJwksHost([]);
-  const rs = await startResourceServer(jwks.url, { jwt: { jwksUri: jwks.url, ...jwt } });
+  const rs = await startResourceServer(jwks.url, {
+    jwt: { jwksUri: jwks.url, ...jwt },
+    ...(now === undefined ? {} : { now }),
+  });
   cleanup.push(
     () => rs.close(),
     () => jwks.close(),
@@ -50,7 +64,7 @@ describe('JWKS caching and refetch', () => {
     const first = await makeKey();
     jwks.keys.push(first.publicJwk);
     expect(await call(rs, await signToken(rs.resource, { key: first }))).toBe(200);
-    await new Promise((resolve) => setTimeout(resolve, 1_050));
+    vi.setSystemTime(T0 + 1_001);
     const rotated = await makeKey();
     jwks.keys.push(rotated.publicJwk);
     expect(await call(rs, await signToken(rs.resource, { key: rotated }))).toBe(200);
@@ -68,9 +82,16 @@ describe('JWKS caching and refetch', () => {
     expect(await call(rs, await signToken(rs.resource, { key }))).toBe(200);
     jwks.down = true;
     const before = jwks.fetches;
-    for (let k = 0; k < 3; k++) expect(await call(rs, await signToken(rs.resource, { key }))).toBe(200);
+    for (let k = 0; k < 3; k++) {
+      vi.setSystemTime(T0 + 1 + k * 400);
+      expect(await call(rs, await signToken(rs.resource, { key }))).toBe(200);
+    }
     // One failed attempt, then the failure cooldown keeps the endpoint from being hammered.
     expect(jwks.fetches - before).toBe(1);
+    // Once the cooldown has passed, the endpoint is tried again (once), and the cached keys still answer.
+    vi.setSystemTime(T0 + 1 + 1_000);
+    expect(await call(rs, await signToken(rs.resource, { key }))).toBe(200);
+    expect(jwks.fetches - before).toBe(2);
   });
 
   it('[RS-12] answers 401 invalid_token (not 500) when no keys were ever loaded', async () => {
@@ -82,13 +103,17 @@ describe('JWKS caching and refetch', () => {
 
 describe('verification cache', () => {
   it('[RS-12 RS-15] remembers a verified token only until its exp', async () => {
-    const { jwks, rs } = await setup({ clockToleranceSec: 0 });
+    // The resource server's own clock (`now`), injected: token checks and the verification cache read it.
+    let now = T0;
+    const { jwks, rs } = await setup({ clockToleranceSec: 0 }, () => now);
     const key = await makeKey();
     jwks.keys.push(key.publicJwk);
-    const token = await signToken(rs.resource, { key, expiresIn: 1 });
+    const exp = T0 / 1000 + 10;
+    const token = await signToken(rs.resource, { key, claims: { iat: T0 / 1000, exp } });
     expect(await call(rs, token)).toBe(200);
+    now = exp * 1000 - 1;
     expect(await call(rs, token)).toBe(200);
-    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    now = exp * 1000;
     expect(await call(rs, token)).toBe(401);
   });
 });

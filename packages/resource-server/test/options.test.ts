@@ -58,6 +58,20 @@ describe('resolveOptions', () => {
     );
   });
 
+  it('[RS-05] refuses offline_access in the scopes that reach challenges and the default scopes_supported', () => {
+    const message =
+      'must not contain offline_access: it would be sent in the WWW-Authenticate challenge scope and PRM scopes_supported (MCP 2026-07-28)';
+    expect(issues({ ...base, scopes: { default: ['mcp:tools', 'offline_access'] } })).toEqual([
+      `scopes.default ${message}`,
+    ]);
+    expect(issues({ ...base, scopes: { tools: { sync: ['offline_access'] } } })).toEqual([
+      `scopes.tools.sync ${message}`,
+    ]);
+    expect(issues({ ...base, scopes: { methods: { 'tools/list': ['offline_access'] } } })).toEqual([
+      `scopes.methods.tools/list ${message}`,
+    ]);
+  });
+
   it('[RS-08] refuses a resource with a fragment or a non-canonical form', () => {
     expect(issues({ ...base, resource: 'https://mcp.example.com/mcp#x' }).length).toBeGreaterThan(0);
     expect(issues({ ...base, resource: 'HTTPS://MCP.example.com:443/mcp' }).length).toBeGreaterThan(0);

@@ -8,7 +8,13 @@ import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as TransportV1 } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type JwksHost, makeKey, signToken, startJwksHost, type TestKey } from './helpers/keys.js';
-import { type RunningServer, startResourceServer } from './helpers/server.js';
+import {
+  LEGACY_HEADERS,
+  modernRequest,
+  type RunningServer,
+  startResourceServer,
+  toolsCall,
+} from './helpers/server.js';
 
 let key: TestKey;
 let jwks: JwksHost;
@@ -23,6 +29,25 @@ afterAll(async () => {
   await rs.close();
   await jwks.close();
 });
+
+/** A raw POST to the endpoint: status and JSON-RPC error code. */
+async function rawPost(headers: Record<string, string>, body: unknown) {
+  const response = await fetch(rs.resource, { method: 'POST', headers, body: JSON.stringify(body) });
+  const text = await response.text();
+  const code = text.startsWith('{')
+    ? (JSON.parse(text) as { error?: { code?: number } }).error?.code
+    : undefined;
+  return { status: response.status, code };
+}
+
+/** A 2025-era tools/call in session `id`, with `token` or with no `Authorization` at all. */
+function inSession(id: string, token: string | undefined) {
+  const auth: Record<string, string> = token === undefined ? {} : { authorization: `Bearer ${token}` };
+  return rawPost(
+    { ...LEGACY_HEADERS, 'mcp-protocol-version': '2025-11-25', 'mcp-session-id': id, ...auth },
+    toolsCall('echo', { text: 'x' }),
+  );
+}
 
 function textOf(result: unknown): string {
   const content = (result as { content?: { type: string; text?: string }[] }).content ?? [];
@@ -52,6 +77,13 @@ describe('official SDK clients against the protected endpoint', () => {
     expect(echoed.clientId).toBe('cli');
     expect(echoed.extra.subject).toBe('alice');
     await client.close();
+    // The same caller's request with MCP-Protocol-Version disagreeing with `_meta` is refused.
+    const { body, headers } = modernRequest('tools/call', { name: 'echo', arguments: { text: 'x' } });
+    const mismatch = await rawPost(
+      { ...headers, authorization: `Bearer ${token}`, 'mcp-protocol-version': '2025-11-25' },
+      body,
+    );
+    expect(mismatch).toEqual({ status: 400, code: -32020 });
   });
 
   it('[RS-21 RS-22] v2 client in default (2025-11-25) mode gets a session bound to its token', async () => {
@@ -62,6 +94,11 @@ describe('official SDK clients against the protected endpoint', () => {
     expect(textOf(await client.callTool({ name: 'echo', arguments: { text: 'x' } }))).toContain('"text":"x"');
     const tools = await client.listTools();
     expect(tools.tools.map((t) => t.name)).toEqual(['echo']);
+    const id = transport.sessionId ?? '';
+    expect((await inSession(id, undefined)).status).toBe(401);
+    const bob = await signToken(rs.resource, { key, claims: { sub: 'bob' } });
+    expect((await inSession(id, bob)).status).toBe(404);
+    expect(textOf(await client.callTool({ name: 'echo', arguments: { text: 'y' } }))).toContain('"text":"y"');
     await transport.terminateSession();
     await client.close();
   });
@@ -91,6 +128,7 @@ describe('official SDK clients against the protected endpoint', () => {
     expect(transport.sessionId).toBeTruthy();
     const result = await client.callTool({ name: 'echo', arguments: { text: 'v1' } });
     expect(textOf(result)).toContain('"text":"v1"');
+    expect((await inSession(transport.sessionId ?? '', undefined)).status).toBe(401);
     await transport.terminateSession();
     await client.close();
   });

@@ -146,26 +146,39 @@ describe('2025-era Streamable HTTP sessions', () => {
 });
 
 describe('session limits', () => {
-  it('[RS-22] caps the sessions one caller may hold, and closes idle sessions', async () => {
-    const limited = await startResourceServer(jwks.url, { sessions: { maxPerCaller: 2, idleMs: 200 } });
+  it('caps the sessions one caller may hold, and closes idle sessions', async () => {
+    // The server's clock, injected and moved by hand; the tokens (5 minutes) stay valid throughout.
+    let now = Date.now();
+    const limited = await startResourceServer(jwks.url, {
+      sessions: { maxPerCaller: 2, idleMs: 60_000 },
+      now: () => now,
+    });
     try {
       const carol = await signToken(limited.resource, { key, claims: { sub: 'carol' } });
       const dave = await signToken(limited.resource, { key, claims: { sub: 'dave' } });
-      const init = (token: string) =>
+      const post = (token: string, body: unknown, sessionId?: string) =>
         fetch(`${limited.origin}/mcp`, {
           method: 'POST',
-          headers: { ...LEGACY_HEADERS, authorization: `Bearer ${token}` },
-          body: JSON.stringify(INIT),
+          headers: {
+            ...LEGACY_HEADERS,
+            authorization: `Bearer ${token}`,
+            ...(sessionId === undefined
+              ? {}
+              : { 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25' }),
+          },
+          body: JSON.stringify(body),
         }).then(async (r) => {
           await r.text();
-          return r.status;
+          return { status: r.status, id: r.headers.get('mcp-session-id') ?? undefined };
         });
-      expect(await init(carol)).toBe(200);
-      expect(await init(carol)).toBe(200);
-      expect(await init(carol)).toBe(429);
-      expect(await init(dave)).toBe(200);
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      expect(await init(carol)).toBe(200);
+      const first = await post(carol, INIT);
+      expect(first.status).toBe(200);
+      expect((await post(carol, INIT)).status).toBe(200);
+      expect((await post(carol, INIT)).status).toBe(429);
+      expect((await post(dave, INIT)).status).toBe(200);
+      now += 60_001;
+      expect((await post(carol, INIT)).status).toBe(200);
+      expect((await post(carol, toolsCall('echo', { text: 'x' }), first.id)).status).toBe(404);
     } finally {
       await limited.close();
     }
