@@ -9,7 +9,7 @@ import {
 } from '@modelcontextprotocol/server';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { ResourceServerError } from './errors.js';
+import { InvalidOptionsError, ResourceServerError } from './errors.js';
 import type { ResolvedResourceServerOptions } from './options.js';
 import { originGuard } from './request-guards.js';
 import { filterToolsList } from './scope-policy.js';
@@ -50,11 +50,14 @@ function rpcError(reply: FastifyReply, status: number, code: number, message: st
  */
 export const mcpEndpointPlugin = fp(
   async (app: FastifyInstance, { options }: McpEndpointPluginOptions) => {
+    const factory = options.server;
+    if (factory === undefined)
+      throw new InvalidOptionsError(['server is required to serve the MCP endpoint']);
     const sessions = new SessionStore(options.sessions.max, options.sessions.idleMs, options.now);
     const build = async (era: 'legacy' | 'modern', authInfo: AuthInfo | undefined): Promise<McpServer> => {
       let server: McpServer;
       try {
-        server = await options.server({ era, authInfo });
+        server = await factory({ era, authInfo });
       } catch (cause) {
         throw new ResourceServerError('ERR_PORTCULLIS_RS_SERVER_FACTORY', 'the MCP server factory threw', {
           cause,

@@ -154,11 +154,13 @@ export const resourceServerOptionsSchema = z.strictObject({
   bodyLimit: z.number().int().positive().default(DEFAULT_BODY_LIMIT),
   /** Serve without any token check. Benchmarks only; refused unless the resource is loopback. */
   dangerouslyDisableAuth: z.boolean().default(false),
-  /** Builds the MCP server. */
-  server: z.custom<McpServerFactory>(
-    (v) => typeof v === 'function',
-    'must be a function returning an McpServer',
-  ),
+  /**
+   * Builds the MCP server. Needed by `mcpEndpointPlugin` and `createMcpResourceServer`; a gateway that only uses
+   * `protectedResourcePlugin` and `mcpAuthPlugin` (e.g. `@portcullis/proxy`) leaves it out.
+   */
+  server: z
+    .custom<McpServerFactory>((v) => typeof v === 'function', 'must be a function returning an McpServer')
+    .optional(),
   /**
    * The clock, in epoch milliseconds, for token expiry, the verification and introspection caches, the JWKS
    * failure cooldown and session idleness. Default: `Date.now`. Tests inject one to stay deterministic.

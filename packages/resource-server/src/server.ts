@@ -1,4 +1,5 @@
 import Fastify, { type FastifyInstance } from 'fastify';
+import { InvalidOptionsError } from './errors.js';
 import { createRedactingLogger } from './logging.js';
 import { mcpAuthPlugin } from './mcp-auth-plugin.js';
 import { mcpEndpointPlugin } from './mcp-endpoint-plugin.js';
@@ -18,6 +19,8 @@ import { hostGuard } from './request-guards.js';
  */
 export function createMcpResourceServer(input: ResourceServerOptionsInput): FastifyInstance {
   const options = resolveOptions(input);
+  if (options.server === undefined)
+    throw new InvalidOptionsError(['server is required: a function returning an McpServer']);
   const app = Fastify({
     loggerInstance: options.logger ?? createRedactingLogger(),
     bodyLimit: options.bodyLimit,

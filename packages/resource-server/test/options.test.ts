@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidOptionsError, resolveOptions } from '../src/index.js';
+import { createMcpResourceServer, InvalidOptionsError, resolveOptions } from '../src/index.js';
 
 const base = {
   resource: 'https://mcp.example.com/mcp',
@@ -103,5 +103,15 @@ describe('resolveOptions', () => {
     expect(Object.isFrozen(resolved)).toBe(true);
     const loopback = resolveOptions({ ...base, resource: 'http://127.0.0.1:3030/mcp' });
     expect(loopback.allowedHosts).toEqual(['localhost', '127.0.0.1', '[::1]']);
+  });
+});
+
+describe('server factory', () => {
+  it('is optional for gateways but required to serve the MCP endpoint', async () => {
+    const { server: _server, ...withoutServer } = base;
+    expect(resolveOptions(withoutServer).server).toBeUndefined();
+    expect(() => createMcpResourceServer(withoutServer)).toThrow(
+      /server is required: a function returning an McpServer/,
+    );
   });
 });

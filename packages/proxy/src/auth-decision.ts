@@ -1,0 +1,89 @@
+import type { AuthInfo } from '@modelcontextprotocol/server';
+import type { CallerIdentity } from '@portcullis/resource-server';
+import type { FastifyRequest } from 'fastify';
+import type { ProxyMetrics } from './metrics.js';
+
+/** The outcome of the authorization checks for one MCP request. */
+export interface AuthDecision {
+  readonly decision: 'allow' | 'deny';
+  /** `scopes_satisfied`, `no_token`, `invalid_token`, `invalid_request`, `insufficient_scope`, … */
+  readonly reason: string;
+}
+
+/** What the MCP request asked for, once its body was read. */
+export interface McpCall {
+  readonly method: string | undefined;
+  readonly tool: string | undefined;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The decision logged for this request (set once). */
+    authDecision: AuthDecision | undefined;
+    /** The JSON-RPC method and tool of the request, when known. */
+    mcpCall: McpCall | undefined;
+  }
+}
+
+/**
+ * The auth-decision log event: one per MCP request, with the caller, the audience, the scopes, the method
+ * and tool, the decision and its reason, and the token's fingerprint (never the token).
+ * @see https://modelcontextprotocol.io/specification/2026-07-28/basic/authorization/security-considerations#token-theft
+ */
+export interface AuthDecisionEvent extends AuthDecision {
+  readonly event: 'auth_decision';
+  readonly status: number | undefined;
+  readonly subject: string | undefined;
+  readonly clientId: string | undefined;
+  readonly issuer: string | undefined;
+  readonly aud: unknown;
+  readonly scopes: readonly string[] | undefined;
+  readonly method: string;
+  readonly tool: string | undefined;
+  readonly tokenSha256: string | undefined;
+}
+
+/** Build the event for `request`. */
+export function authDecisionEvent(
+  request: FastifyRequest,
+  decision: AuthDecision,
+  status?: number,
+): AuthDecisionEvent {
+  const auth: AuthInfo | undefined = request.mcpAuth;
+  const identity = auth?.extra as Partial<CallerIdentity> | undefined;
+  return {
+    event: 'auth_decision',
+    ...decision,
+    status,
+    subject: identity?.subject,
+    clientId: auth?.clientId,
+    issuer: identity?.issuer,
+    aud: identity?.claims?.aud,
+    scopes: auth?.scopes,
+    method: request.mcpCall?.method ?? request.method,
+    tool: request.mcpCall?.tool,
+    tokenSha256: auth?.token,
+  };
+}
+
+/** Record the decision for `request` (only the first call counts), log it and count it. */
+export function decide(
+  request: FastifyRequest,
+  metrics: ProxyMetrics,
+  decision: AuthDecision,
+  status?: number,
+): void {
+  if (request.authDecision !== undefined) return;
+  request.authDecision = decision;
+  metrics.authDecisions.inc({ decision: decision.decision, reason: decision.reason });
+  request.log.info(authDecisionEvent(request, decision, status), 'authorization decision');
+}
+
+/** A reason for a response that was refused before any decision was recorded (guards, body limits). */
+export function reasonForStatus(status: number): string {
+  if (status === 403) return 'host_not_allowed';
+  if (status === 413) return 'body_too_large';
+  if (status === 415) return 'unsupported_media_type';
+  if (status === 503) return 'shutting_down';
+  return status >= 500 ? 'proxy_error' : 'invalid_request';
+}

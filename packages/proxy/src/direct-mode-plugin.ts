@@ -1,0 +1,49 @@
+import type { ChallengeContext } from '@portcullis/resource-server';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { createIdentityForwarder, type IdentityForwarder } from './identity.js';
+import type { InFlight } from './in-flight.js';
+import { mcpProxyPlugin } from './mcp-proxy-plugin.js';
+import type { ProxyMetrics } from './metrics.js';
+import { JWKS_PATH, type ResolvedProxyOptions } from './options.js';
+import type { SessionBindings } from './sessions.js';
+import type { UpstreamClient } from './upstream.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** What the proxy forwards upstream instead of the client's token. */
+    identityForwarder: IdentityForwarder;
+  }
+}
+
+/** Options of {@link directModePlugin}. */
+export interface DirectModePluginOptions {
+  readonly options: ResolvedProxyOptions;
+  readonly metrics: ProxyMetrics;
+  readonly upstream: UpstreamClient;
+  readonly sessions: SessionBindings;
+  readonly inFlight: InFlight;
+  readonly challenge: ChallengeContext;
+}
+
+/**
+ * Direct mode: loads or generates the identity signing key, publishes the proxy's JWK Set at
+ * `/.well-known/jwks.json`, and serves the proxied MCP endpoint. Needs the kit's `mcpAuthPlugin`.
+ * @see https://www.rfc-editor.org/rfc/rfc7517#section-5
+ */
+export const directModePlugin = fp(
+  async (app: FastifyInstance, context: DirectModePluginOptions) => {
+    const identity = await createIdentityForwarder(context.options);
+    app.decorate('identityForwarder', identity);
+    const body = JSON.stringify(identity.jwks);
+    app.get(JWKS_PATH, async (_request, reply) =>
+      reply.header('cache-control', 'public, max-age=300').type('application/jwk-set+json').send(body),
+    );
+    await app.register(mcpProxyPlugin, { ...context, identity });
+  },
+  {
+    name: '@portcullis/proxy/direct-mode',
+    fastify: '5.x',
+    dependencies: ['@portcullis/resource-server/mcp-auth'],
+  },
+);

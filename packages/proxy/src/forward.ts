@@ -1,0 +1,164 @@
+import { InsufficientScopeError, parseBearerChallenge, parseScope } from '@portcullis/metadata';
+import { type ChallengeContext, sendWireError } from '@portcullis/resource-server';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ProxyError } from './errors.js';
+import { clientResponseHeaders, upstreamRequestHeaders } from './forward-headers.js';
+import type { IdentityForwarder } from './identity.js';
+import type { InFlight, InFlightEntry } from './in-flight.js';
+import { JSONRPC_SERVER_ERROR, sendRpcError } from './jsonrpc.js';
+import type { ProxyMetrics } from './metrics.js';
+import type { ResolvedProxyOptions } from './options.js';
+import type { SessionBindings } from './sessions.js';
+import { type UpstreamClient, UpstreamError } from './upstream.js';
+
+/** What the forwarding handler works with. */
+export interface ForwardContext {
+  readonly options: ResolvedProxyOptions;
+  readonly identity: IdentityForwarder;
+  readonly upstream: UpstreamClient;
+  readonly sessions: SessionBindings;
+  readonly metrics: ProxyMetrics;
+  readonly inFlight: InFlight;
+  readonly challenge: ChallengeContext;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The request body exactly as received, forwarded byte for byte. */
+    rawBody: Buffer | undefined;
+  }
+}
+
+function single(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** The scopes of an upstream `insufficient_scope` challenge, or `undefined` for any other answer. */
+function upstreamStepUp(status: number, headers: Record<string, string | string[] | undefined>) {
+  if (status !== 403) return undefined;
+  const header = headers['www-authenticate'];
+  if (header === undefined) return undefined;
+  try {
+    const challenge = parseBearerChallenge(header);
+    if (challenge?.error !== 'insufficient_scope') return undefined;
+    return parseScope(challenge.scope ?? '');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Forward an authorized MCP request: strip the client's credentials, add the proxy's identity, stream the
+ * answer back without buffering, and bind a new upstream `Mcp-Session-Id` to the caller.
+ * @see https://modelcontextprotocol.io/specification/2026-07-28/basic/authorization/security-considerations#access-token-privilege-restriction
+ */
+export function createForwardHandler(context: ForwardContext) {
+  const { options, identity, upstream, sessions, metrics, inFlight } = context;
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    const auth = request.mcpAuth;
+    const requestSession = single(request.headers['mcp-session-id']);
+    const headers = upstreamRequestHeaders(
+      request.headers,
+      options.upstream.forwardHeaders,
+      auth === undefined ? {} : await identity.headersFor(auth),
+      identity.headerNames,
+    );
+    const controller = new AbortController();
+    const pending: InFlightEntry = { end: () => controller.abort() };
+    inFlight.add(pending);
+    reply.raw.once('close', () => {
+      if (!reply.raw.writableFinished) controller.abort();
+    });
+    const started = performance.now();
+    let response: Awaited<ReturnType<UpstreamClient['send']>>;
+    try {
+      response = await upstream.send({
+        method: request.method,
+        headers,
+        body: request.method === 'POST' ? request.rawBody : undefined,
+        signal: controller.signal,
+      });
+    } catch (error) {
+      inFlight.delete(pending);
+      const failure =
+        error instanceof UpstreamError ? error : new UpstreamError('other', 'upstream request failed', error);
+      metrics.upstreamErrors.inc({ kind: failure.kind });
+      request.log.warn({ err: failure, kind: failure.kind }, 'upstream request failed');
+      return sendRpcError(reply, failure.status, JSONRPC_SERVER_ERROR, failure.message);
+    }
+    metrics.upstreamLatency.observe(
+      { status: String(response.status) },
+      (performance.now() - started) / 1000,
+    );
+
+    const scopes = upstreamStepUp(response.status, response.headers);
+    if (response.status === 401 || scopes !== undefined) {
+      response.body.resume();
+      inFlight.delete(pending);
+      if (scopes !== undefined) {
+        const error = new InsufficientScopeError(scopes, 'the upstream MCP server needs more scopes');
+        return sendWireError(reply, error, context.challenge);
+      }
+      metrics.upstreamErrors.inc({ kind: 'rejected_identity' });
+      const err = new ProxyError(
+        'ERR_PORTCULLIS_PROXY_UPSTREAM_REJECTED_IDENTITY',
+        `the upstream ${options.upstream.url} answered 401 to the forwarded identity; configure it to trust issuer ${options.identityIssuer} with JWKS ${options.jwksUrl} and resource ${options.upstream.url}`,
+      );
+      request.log.error({ err }, 'upstream rejected the forwarded identity');
+      return sendRpcError(
+        reply,
+        502,
+        JSONRPC_SERVER_ERROR,
+        'the upstream MCP server rejected the identity the proxy forwarded',
+      );
+    }
+
+    const issued = single(response.headers['mcp-session-id']);
+    if (issued !== undefined && requestSession === undefined && !(await sessions.bind(issued, auth))) {
+      response.body.destroy();
+      inFlight.delete(pending);
+      metrics.upstreamErrors.inc({ kind: 'session_conflict' });
+      const err = new ProxyError(
+        'ERR_PORTCULLIS_PROXY_SESSION_CONFLICT',
+        `the upstream ${options.upstream.url} issued a session id already bound to another caller; its session ids must be unique and unguessable`,
+      );
+      request.log.error({ err }, 'upstream reused a session id');
+      return sendRpcError(reply, 502, JSONRPC_SERVER_ERROR, 'the upstream MCP server reused a session id');
+    }
+    if (
+      requestSession !== undefined &&
+      (response.status === 404 || (request.method === 'DELETE' && response.status < 300))
+    ) {
+      await sessions.release(requestSession);
+    }
+
+    const streaming = String(response.headers['content-type'] ?? '').startsWith('text/event-stream');
+    const raw = reply.raw;
+    const body = response.body;
+    const live: InFlightEntry = {
+      end: () => {
+        body.unpipe(raw);
+        raw.end();
+        body.destroy();
+      },
+    };
+    inFlight.add(live);
+    inFlight.delete(pending);
+    if (streaming) metrics.openStreams.inc();
+    body.once('close', () => {
+      inFlight.delete(live);
+      if (streaming) metrics.openStreams.dec();
+    });
+    body.once('error', () => raw.destroy());
+    raw.once('close', () => body.destroy());
+    // Hijacked so that the headers leave at once: an SSE stream may stay silent for a long time.
+    reply.hijack();
+    raw.writeHead(response.status, {
+      ...(reply.getHeaders() as Record<string, string>),
+      ...clientResponseHeaders(response.headers),
+      ...(streaming ? { 'x-accel-buffering': 'no' } : {}),
+    });
+    raw.flushHeaders();
+    body.pipe(raw);
+  };
+}

@@ -1,0 +1,139 @@
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import type { AuthInfo } from '@modelcontextprotocol/server';
+import type { CallerIdentity } from '@portcullis/resource-server';
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK, SignJWT } from 'jose';
+import { ProxyError } from './errors.js';
+import type { ResolvedProxyOptions } from './options.js';
+
+/** An RFC 7517 JWK Set holding public keys only. */
+export interface PublicJwks {
+  readonly keys: readonly JWK[];
+}
+
+/** Turns the verified caller into what the upstream trusts instead of the client's token. */
+export interface IdentityForwarder {
+  /** The proxy's public signing keys, published at `/.well-known/jwks.json` (empty in headers mode). */
+  readonly jwks: PublicJwks;
+  /** Request header names this forwarder sets; the same names coming from the client are dropped. */
+  readonly headerNames: readonly string[];
+  /** The headers to send upstream for `auth`. */
+  headersFor(auth: AuthInfo): Promise<Record<string, string>>;
+}
+
+type Signing = { key: Awaited<ReturnType<typeof importJWK>>; publicJwk: JWK };
+
+async function loadSigningKey(options: ResolvedProxyOptions): Promise<Signing> {
+  const identity = options.upstream.identity;
+  if (identity.mode !== 'jwt') throw new TypeError('identity mode is not jwt');
+  let jwk: JWK | undefined = identity.privateJwk as JWK | undefined;
+  if (identity.keyFile !== undefined) {
+    try {
+      jwk = JSON.parse(await readFile(identity.keyFile, 'utf8')) as JWK;
+    } catch (cause) {
+      throw new ProxyError(
+        'ERR_PORTCULLIS_PROXY_SIGNING_KEY',
+        `upstream.identity.keyFile ${identity.keyFile} could not be read as a JSON JWK; write the private EC P-256 key as a JWK there`,
+        { cause },
+      );
+    }
+  }
+  if (jwk === undefined) {
+    const pair = await generateKeyPair('ES256', { extractable: true });
+    const publicJwk = await exportJWK(pair.publicKey);
+    return {
+      key: pair.privateKey,
+      publicJwk: { ...publicJwk, kid: await calculateJwkThumbprint(publicJwk) },
+    };
+  }
+  if (jwk.kty !== 'EC' || jwk.crv !== 'P-256' || typeof jwk.d !== 'string') {
+    throw new ProxyError(
+      'ERR_PORTCULLIS_PROXY_SIGNING_KEY',
+      'the upstream identity signing key must be a private EC P-256 JWK (kty "EC", crv "P-256", with "d") for ES256',
+    );
+  }
+  const { d: _d, ...publicJwk } = jwk;
+  const kid = jwk.kid ?? (await calculateJwkThumbprint(publicJwk));
+  return { key: await importJWK(jwk, 'ES256'), publicJwk: { ...publicJwk, kid } };
+}
+
+function callerOf(auth: AuthInfo): { subject: string; issuer: string; clientId: string; scope: string } {
+  const extra = (auth.extra ?? {}) as Partial<CallerIdentity>;
+  return {
+    subject: extra.subject ?? auth.clientId,
+    issuer: extra.issuer ?? '',
+    clientId: auth.clientId,
+    scope: auth.scopes.join(' '),
+  };
+}
+
+/**
+ * Mint a short-lived identity JWT per caller: `typ: at+jwt`, ES256, `iss` = the proxy, `aud` = the upstream
+ * MCP URL, the caller's `sub`, `client_id` and `scope`, and `act: { sub: <proxy> }`. A token is reused for at
+ * most half its lifetime and never outlives the client's token.
+ * @see https://www.rfc-editor.org/rfc/rfc9068#section-2
+ * @see https://www.rfc-editor.org/rfc/rfc8693#section-4.1
+ */
+async function jwtForwarder(options: ResolvedProxyOptions): Promise<IdentityForwarder> {
+  const identity = options.upstream.identity;
+  const ttl = identity.mode === 'jwt' ? identity.ttlSeconds : 60;
+  const signing = await loadSigningKey(options);
+  const cache = new Map<string, { jwt: string; iat: number; exp: number }>();
+  const jwks: PublicJwks = Object.freeze({
+    keys: Object.freeze([{ ...signing.publicJwk, alg: 'ES256', use: 'sig' }]),
+  });
+  return {
+    jwks,
+    headerNames: ['authorization'],
+    async headersFor(auth) {
+      const now = Math.floor(Date.now() / 1000);
+      const hit = cache.get(auth.token);
+      if (hit !== undefined && now - hit.iat <= ttl / 2 && hit.exp > now) {
+        return { authorization: `Bearer ${hit.jwt}` };
+      }
+      const caller = callerOf(auth);
+      const exp = Math.max(now + 1, Math.min(now + ttl, auth.expiresAt ?? Number.POSITIVE_INFINITY));
+      const jwt = await new SignJWT({
+        client_id: caller.clientId,
+        scope: caller.scope,
+        act: { sub: options.identityIssuer },
+      })
+        .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: signing.publicJwk.kid })
+        .setIssuer(options.identityIssuer)
+        .setAudience(options.upstream.url)
+        .setSubject(caller.subject)
+        .setIssuedAt(now)
+        .setExpirationTime(exp)
+        .setJti(randomUUID())
+        .sign(signing.key);
+      if (cache.size >= 10_000) cache.delete(cache.keys().next().value as string);
+      cache.set(auth.token, { jwt, iat: now, exp });
+      return { authorization: `Bearer ${jwt}` };
+    },
+  };
+}
+
+/**
+ * Build the identity forwarder of `upstream.identity`: a proxy-signed JWT (`jwt`, default) or configured
+ * headers (`headers`) carrying subject, client, scope and issuer.
+ * @throws {ProxyError} `ERR_PORTCULLIS_PROXY_SIGNING_KEY` when the configured key cannot be used.
+ * @see https://modelcontextprotocol.io/specification/2026-07-28/basic/authorization/security-considerations#access-token-privilege-restriction
+ */
+export async function createIdentityForwarder(options: ResolvedProxyOptions): Promise<IdentityForwarder> {
+  const identity = options.upstream.identity;
+  if (identity.mode === 'jwt') return jwtForwarder(options);
+  const names = identity.headers;
+  return {
+    jwks: Object.freeze({ keys: Object.freeze([]) }),
+    headerNames: Object.freeze(Object.values(names)),
+    async headersFor(auth) {
+      const caller = callerOf(auth);
+      return {
+        [names.subject]: caller.subject,
+        [names.clientId]: caller.clientId,
+        [names.scope]: caller.scope,
+        [names.issuer]: caller.issuer,
+      };
+    },
+  };
+}

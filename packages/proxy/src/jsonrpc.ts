@@ -1,0 +1,120 @@
+import type { FastifyReply } from 'fastify';
+
+/** JSON-RPC error codes the proxy answers with. */
+export const JSONRPC_PARSE_ERROR = -32700;
+export const JSONRPC_INVALID_REQUEST = -32600;
+export const JSONRPC_SERVER_ERROR = -32000;
+export const MCP_SESSION_NOT_FOUND = -32001;
+/** MCP 2026-07-28 `HeaderMismatch`: a mirrored header disagrees with the body or is missing. */
+export const MCP_HEADER_MISMATCH = -32020;
+
+/** The `_meta` key that marks a 2026-07-28 (stateless) request. */
+export const PROTOCOL_VERSION_META = 'io.modelcontextprotocol/protocolVersion';
+
+/** One JSON-RPC message as far as the proxy needs it. */
+export interface RpcMessage {
+  readonly jsonrpc: '2.0';
+  readonly id?: string | number | null;
+  readonly method?: string;
+  readonly params?: Record<string, unknown>;
+}
+
+/** A parsed and checked MCP POST body. */
+export interface McpBody {
+  readonly messages: readonly RpcMessage[];
+  readonly batch: boolean;
+  /** `_meta["io.modelcontextprotocol/protocolVersion"]` of a single request: the 2026-07-28 era. */
+  readonly modernVersion: string | undefined;
+}
+
+/** Send a JSON-RPC error with an HTTP status. */
+export function sendRpcError(
+  reply: FastifyReply,
+  status: number,
+  code: number,
+  message: string,
+  data?: unknown,
+): FastifyReply {
+  const error = data === undefined ? { code, message } : { code, message, data };
+  return reply.code(status).type('application/json').send({ jsonrpc: '2.0', id: null, error });
+}
+
+function isMessage(value: unknown): value is RpcMessage {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const m = value as Record<string, unknown>;
+  if (m.jsonrpc !== '2.0') return false;
+  if (m.params !== undefined && (typeof m.params !== 'object' || m.params === null)) return false;
+  if (typeof m.method === 'string') return true;
+  return 'id' in m && ('result' in m || 'error' in m);
+}
+
+/**
+ * Check that `body` is a JSON-RPC 2.0 message or a non-empty batch of them. Returns `undefined` when not.
+ * @see https://www.jsonrpc.org/specification#request_object
+ */
+export function readMcpBody(body: unknown): McpBody | undefined {
+  const batch = Array.isArray(body);
+  const list: unknown[] = batch ? body : [body];
+  if (list.length === 0 || !list.every(isMessage)) return undefined;
+  const messages = list as RpcMessage[];
+  const meta = !batch ? messages[0]?.params?._meta : undefined;
+  const version =
+    typeof meta === 'object' && meta !== null ? Reflect.get(meta, PROTOCOL_VERSION_META) : undefined;
+  return { messages, batch, modernVersion: typeof version === 'string' ? version : undefined };
+}
+
+/** The `Mcp-Name` a 2026-07-28 request must carry for its method, from the body. */
+function expectedName(message: RpcMessage): string | undefined {
+  const params = message.params ?? {};
+  switch (message.method) {
+    case 'tools/call':
+    case 'prompts/get':
+      return typeof params.name === 'string' ? params.name : undefined;
+    case 'resources/read':
+      return typeof params.uri === 'string' ? params.uri : undefined;
+    case 'tasks/get':
+    case 'tasks/update':
+    case 'tasks/cancel':
+      return typeof params.taskId === 'string' ? params.taskId : undefined;
+    default:
+      return undefined;
+  }
+}
+
+const SENTINEL = /^=\?base64\?([A-Za-z0-9+/]*={0,2})\?=$/;
+
+/** Decode a header value, including the `=?base64?…?=` sentinel for values outside the header-safe set. */
+function headerValue(value: string | string[] | undefined): string | undefined {
+  if (Array.isArray(value)) return value.length === 1 ? headerValue(value[0]) : undefined;
+  if (value === undefined) return undefined;
+  const match = SENTINEL.exec(value);
+  return match?.[1] === undefined ? value : Buffer.from(match[1], 'base64').toString('utf8');
+}
+
+/**
+ * PX-10: the mirrored headers of a request must agree with its body before anything relies on them.
+ * 2026-07-28 requests must carry `MCP-Protocol-Version` equal to `_meta`, `Mcp-Method` equal to the body's
+ * method and, for named methods, `Mcp-Name`; on any request a present `Mcp-Method` must match the body.
+ * Returns the problem, or `undefined` when the headers agree.
+ * @see https://modelcontextprotocol.io/specification/2026-07-28/basic/transports#server-validation
+ */
+export function headerMismatch(
+  headers: Record<string, string | string[] | undefined>,
+  body: McpBody,
+): string | undefined {
+  const method = headerValue(headers['mcp-method']);
+  const only = body.batch ? undefined : body.messages[0];
+  if (method !== undefined && method !== only?.method) {
+    return 'the Mcp-Method header does not match the method in the body';
+  }
+  if (body.modernVersion === undefined || only === undefined) return undefined;
+  if (headerValue(headers['mcp-protocol-version']) !== body.modernVersion) {
+    return 'the MCP-Protocol-Version header does not match _meta["io.modelcontextprotocol/protocolVersion"]';
+  }
+  if (method === undefined) return 'the Mcp-Method header is required';
+  const name = expectedName(only);
+  if (name !== undefined && headerValue(headers['mcp-name']) !== name) {
+    return 'the Mcp-Name header is missing or does not match the name in the body';
+  }
+  return undefined;
+}

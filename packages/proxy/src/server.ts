@@ -1,0 +1,102 @@
+import {
+  createRedactingLogger,
+  hostGuard,
+  InvalidOptionsError,
+  mcpAuthPlugin,
+  protectedResourcePlugin,
+  type ResolvedResourceServerOptions,
+  resolveOptions as resolveResourceServerOptions,
+} from '@portcullis/resource-server';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { directModePlugin } from './direct-mode-plugin.js';
+import { InvalidProxyOptionsError } from './errors.js';
+import { InFlight } from './in-flight.js';
+import { createProxyMetrics } from './metrics.js';
+import { observabilityPlugin } from './observability-plugin.js';
+import { type ProxyOptionsInput, type ResolvedProxyOptions, resolveOptions } from './options.js';
+import { SessionBindings } from './sessions.js';
+import { MemoryStore } from './store.js';
+import { UpstreamClient } from './upstream.js';
+
+/**
+ * The resource-server kit's options for the proxy's public face: resource = the proxy's MCP URL, the IdP as
+ * the only authorization server, the proxy's scope policy. The kit's MCP endpoint is not used.
+ */
+export function resourceServerOptionsFor(options: ResolvedProxyOptions): ResolvedResourceServerOptions {
+  const { idp } = options;
+  try {
+    return resolveResourceServerOptions({
+      resource: options.resource,
+      authorizationServers: [idp.issuer],
+      issuers: [idp.issuer, ...idp.additionalIssuers],
+      jwt: {
+        jwksUri: idp.jwksUri,
+        ...(idp.algorithms === undefined ? {} : { algorithms: idp.algorithms }),
+        ...(idp.clockToleranceSec === undefined ? {} : { clockToleranceSec: idp.clockToleranceSec }),
+        ...(idp.cooldownMs === undefined ? {} : { cooldownMs: idp.cooldownMs }),
+        ...(idp.cacheMaxAgeMs === undefined ? {} : { cacheMaxAgeMs: idp.cacheMaxAgeMs }),
+        ...(idp.timeoutMs === undefined ? {} : { timeoutMs: idp.timeoutMs }),
+      },
+      scopes: options.scopes,
+      scopesSupported: [...options.scopesSupported],
+      ...(options.resourceName === undefined ? {} : { resourceName: options.resourceName }),
+      allowedHosts: [...options.allowedHosts],
+      allowedOrigins: [...options.allowedOrigins],
+      bodyLimit: options.limits.bodyBytes,
+      filterToolsList: false,
+    });
+  } catch (error) {
+    if (error instanceof InvalidOptionsError) throw new InvalidProxyOptionsError(error.issues);
+    throw error;
+  }
+}
+
+/**
+ * Build the auth proxy (direct mode) as a Fastify instance. It never listens: call
+ * `listen({ host: '127.0.0.1', port })` yourself. Routes: the MCP endpoint (`mcpPath`), protected resource
+ * metadata (path-aware and root), `/.well-known/jwks.json`, `/healthz`, `/readyz`, `/metrics`.
+ *
+ * Status order on the MCP endpoint: `Host` (403) → `Origin` (403) → token (401, or 400 for a malformed
+ * `Authorization`) → body (413, 415, 400) → mirrored headers (400 `-32020`) → scopes (403) → session (404)
+ * → upstream (its status, or 502/504).
+ * @throws {InvalidProxyOptionsError} when the options are invalid.
+ * @see https://modelcontextprotocol.io/specification/2026-07-28/basic/authorization
+ */
+export function createProxyServer(input: ProxyOptionsInput): FastifyInstance {
+  const options = resolveOptions(input);
+  const rs = resourceServerOptionsFor(options);
+  const app = Fastify({
+    loggerInstance: options.logger ?? createRedactingLogger(),
+    bodyLimit: options.limits.bodyBytes,
+    return503OnClosing: true,
+  });
+  const metrics = createProxyMetrics();
+  const store = options.store ?? new MemoryStore();
+  const upstream = new UpstreamClient(options.upstream.url, options.upstream.timeoutMs);
+  const inFlight = new InFlight();
+  const challenge = { resourceMetadataUrl: rs.resourceMetadataUrl, defaultScopes: rs.scopes.default };
+
+  app.addHook('onRequest', hostGuard(options.allowedHosts));
+  app.addHook('preClose', async () => {
+    void inFlight.drain(options.shutdown.drainTimeoutMs).then((ended) => {
+      if (ended > 0) app.log.info({ ended }, 'shutdown: ended open streams after the drain timeout');
+      setImmediate(() => app.server.closeIdleConnections());
+    });
+  });
+  app.addHook('onClose', async () => {
+    await upstream.close();
+    if (options.store === undefined) await store.close();
+  });
+  app.register(observabilityPlugin, { options, metrics });
+  app.register(protectedResourcePlugin, { options: rs });
+  app.register(mcpAuthPlugin, { options: rs });
+  app.register(directModePlugin, {
+    options,
+    metrics,
+    upstream,
+    inFlight,
+    challenge,
+    sessions: new SessionBindings(store, options.sessions.idleMs),
+  });
+  return app;
+}

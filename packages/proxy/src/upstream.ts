@@ -1,0 +1,117 @@
+import type { Readable } from 'node:stream';
+import { Pool } from 'undici';
+import { ProxyError } from './errors.js';
+
+/** Why an upstream request failed, as counted in metrics. */
+export type UpstreamErrorKind = 'timeout' | 'connect' | 'reset' | 'aborted' | 'other';
+
+/** What the upstream answered, its body still streaming. */
+export interface UpstreamResponse {
+  readonly status: number;
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly body: Readable;
+}
+
+/** One request to the upstream MCP endpoint. */
+export interface UpstreamRequest {
+  readonly method: string;
+  readonly headers: Record<string, string>;
+  readonly body: Buffer | undefined;
+  /** Aborts the request and its response stream (the client went away, or shutdown). */
+  readonly signal: AbortSignal;
+}
+
+/** An upstream failure with the kind and status the proxy answers with. */
+export class UpstreamError extends ProxyError {
+  readonly kind: UpstreamErrorKind;
+  readonly status: 502 | 504;
+
+  constructor(kind: UpstreamErrorKind, message: string, cause: unknown) {
+    super(
+      kind === 'timeout'
+        ? 'ERR_PORTCULLIS_PROXY_UPSTREAM_TIMEOUT'
+        : 'ERR_PORTCULLIS_PROXY_UPSTREAM_UNREACHABLE',
+      message,
+      { cause },
+    );
+    this.name = 'UpstreamError';
+    this.kind = kind;
+    this.status = kind === 'timeout' ? 504 : 502;
+  }
+}
+
+function kindOf(error: unknown): UpstreamErrorKind {
+  const code = (error as { code?: unknown })?.code;
+  if (code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT') return 'timeout';
+  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH') return 'connect';
+  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE') return 'reset';
+  if (code === 'UND_ERR_ABORTED' || (error as Error)?.name === 'AbortError') return 'aborted';
+  return 'other';
+}
+
+/**
+ * The connection pool to the upstream MCP endpoint. The response headers must arrive within `timeoutMs`
+ * (connecting included), else {@link UpstreamError} `timeout` (504); once they have, the body streams with
+ * no idle limit, so a long tool call streaming SSE is never cut.
+ */
+export class UpstreamClient {
+  readonly #pool: Pool;
+  readonly #path: string;
+
+  constructor(
+    readonly url: string,
+    readonly timeoutMs: number,
+  ) {
+    const target = new URL(url);
+    this.#path = `${target.pathname}${target.search}`;
+    this.#pool = new Pool(target.origin, {
+      connectTimeout: timeoutMs,
+      headersTimeout: timeoutMs + 1_000,
+      bodyTimeout: 0,
+      keepAliveTimeout: 4_000,
+    });
+  }
+
+  /**
+   * Send one request; resolves once the response headers arrived.
+   * @throws {UpstreamError} 502 when the upstream is unreachable or resets, 504 when it is too slow.
+   */
+  async send(request: UpstreamRequest): Promise<UpstreamResponse> {
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, this.timeoutMs);
+    const onAbort = () => controller.abort();
+    request.signal.addEventListener('abort', onAbort, { once: true });
+    if (request.signal.aborted) controller.abort();
+    try {
+      const response = await this.#pool.request({
+        path: this.#path,
+        method: request.method as 'GET',
+        headers: request.headers,
+        body: request.body,
+        signal: controller.signal,
+      });
+      return { status: response.statusCode, headers: response.headers, body: response.body };
+    } catch (error) {
+      if (timedOut) {
+        throw new UpstreamError(
+          'timeout',
+          `no response headers from the upstream within ${this.timeoutMs} ms`,
+          error,
+        );
+      }
+      const kind = kindOf(error);
+      throw new UpstreamError(kind, `the upstream MCP server could not be reached (${kind})`, error);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Close the pool, ending open streams. */
+  async close(): Promise<void> {
+    await this.#pool.destroy();
+  }
+}

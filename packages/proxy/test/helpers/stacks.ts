@@ -1,0 +1,115 @@
+import { createReferenceMcpServer } from '@portcullis/app-mcp-server';
+import type { RunningIdp } from '@portcullis/idp';
+import type { FastifyInstance } from 'fastify';
+import { pino } from 'pino';
+import type { ProxyOptionsInput } from '../../src/index.js';
+import { freePort, obtainAccessToken, startTestIdp } from './idp.js';
+import { type RunningProxy, startProxy } from './proxy.js';
+import { type RecordingUpstream, startRecordingUpstream } from './recording-upstream.js';
+
+type DirectInput = Omit<Extract<ProxyOptionsInput, { mode?: 'direct' }>, 'mode' | 'publicUrl' | 'idp'>;
+
+/** The embedded IdP, the reference MCP server behind the proxy, and real tokens for joe and alice. */
+export interface ReferenceStack {
+  readonly idp: RunningIdp;
+  readonly upstream: FastifyInstance;
+  readonly upstreamUrl: string;
+  readonly proxy: RunningProxy;
+  /** `mcp:tools` for joe, `mcp:tools mcp:admin` for joe, `mcp:tools` for alice; all for the proxy URL. */
+  readonly tokens: { readonly joe: string; readonly joeAdmin: string; readonly alice: string };
+  close(): Promise<void>;
+}
+
+/**
+ * Start the stack of the contract: the IdP issues tokens for the proxy's URL; the reference server trusts
+ * only the proxy (issuer = proxy, JWKS = proxy's, resource = upstream URL).
+ */
+export async function startReferenceStack(): Promise<ReferenceStack> {
+  const [port, upstreamPort] = [await freePort(), await freePort()];
+  const resource = `http://localhost:${port}/mcp`;
+  const upstreamUrl = `http://127.0.0.1:${upstreamPort}/mcp`;
+  const idp = await startTestIdp([resource, upstreamUrl]);
+  const upstream = createReferenceMcpServer({
+    resource: upstreamUrl,
+    issuer: `http://localhost:${port}`,
+    jwksUri: `http://localhost:${port}/.well-known/jwks.json`,
+    logger: pino({ level: 'silent' }),
+  });
+  await upstream.listen({ host: '127.0.0.1', port: upstreamPort });
+  const proxy = await startProxy(port, {
+    idp: { issuer: idp.issuer, jwksUri: `${idp.issuer}/jwks` },
+    upstream: { url: upstreamUrl },
+    scopes: { default: ['mcp:tools'], tools: { 'admin-stats': ['mcp:admin'] } },
+    cors: { origins: ['http://localhost:6274'] },
+  });
+  const flow = { resource, username: 'joe', password: 'joe-pass' };
+  const [joe, joeAdmin, alice] = await Promise.all([
+    obtainAccessToken(idp, { ...flow, scope: 'mcp:tools' }),
+    obtainAccessToken(idp, { ...flow, scope: 'mcp:tools mcp:admin' }),
+    obtainAccessToken(idp, { ...flow, scope: 'mcp:tools', username: 'alice', password: 'alice-pass' }),
+  ]);
+  return {
+    idp,
+    upstream,
+    upstreamUrl,
+    proxy,
+    tokens: { joe, joeAdmin, alice },
+    close: async () => {
+      await proxy.close();
+      await upstream.close();
+      await idp.close();
+    },
+  };
+}
+
+/** The embedded IdP, a recording upstream, and one proxy per entry of `proxies`, each with a token for joe. */
+export interface RecordedStack {
+  readonly idp: RunningIdp;
+  readonly recorder: RecordingUpstream;
+  readonly proxies: Record<string, RunningProxy>;
+  readonly tokens: Record<string, string>;
+  close(): Promise<void>;
+}
+
+/**
+ * Start proxies in front of one recording upstream. `proxies` maps a name to the options of that proxy,
+ * built from the recorder's URL and the URL of a port nothing listens on.
+ */
+export async function startRecordedStack(
+  proxies: Record<string, (recorderUrl: string, deadUrl: string) => DirectInput>,
+): Promise<RecordedStack> {
+  const names = Object.keys(proxies);
+  const ports = await Promise.all(names.map(() => freePort()));
+  const deadUrl = `http://127.0.0.1:${await freePort()}/mcp`;
+  const idp = await startTestIdp(ports.map((p) => `http://localhost:${p}/mcp`));
+  const recorder = await startRecordingUpstream();
+  const started: Record<string, RunningProxy> = {};
+  const tokens: Record<string, string> = {};
+  await Promise.all(
+    names.map(async (name, i) => {
+      const port = ports[i] ?? 0;
+      const options = proxies[name]?.(recorder.url, deadUrl) ?? { upstream: { url: recorder.url } };
+      started[name] = await startProxy(port, {
+        ...options,
+        idp: { issuer: idp.issuer, jwksUri: `${idp.issuer}/jwks` },
+      });
+      tokens[name] = await obtainAccessToken(idp, {
+        resource: `http://localhost:${port}/mcp`,
+        scope: 'mcp:tools',
+        username: 'joe',
+        password: 'joe-pass',
+      });
+    }),
+  );
+  return {
+    idp,
+    recorder,
+    proxies: started,
+    tokens,
+    close: async () => {
+      await Promise.all(Object.values(started).map((p) => p.close()));
+      await recorder.close();
+      await idp.close();
+    },
+  };
+}

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { headerMismatch, readMcpBody } from '../src/index.js';
+
+const meta = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28' };
+const call = readMcpBody({
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'tools/call',
+  params: { name: 'get weather ☀', _meta: meta },
+});
+
+describe('JSON-RPC body and mirrored headers', () => {
+  it('reads single messages and batches, refusing what is not JSON-RPC 2.0', () => {
+    expect(call?.modernVersion).toBe('2026-07-28');
+    expect(readMcpBody([{ jsonrpc: '2.0', method: 'ping', id: 1 }])?.batch).toBe(true);
+    expect(readMcpBody({ jsonrpc: '2.0', id: 1, result: {} })?.messages).toHaveLength(1);
+    for (const bad of [
+      null,
+      1,
+      'x',
+      [],
+      {},
+      { jsonrpc: '2.0' },
+      { jsonrpc: '2.0', method: 'x', params: 3 },
+    ]) {
+      expect(readMcpBody(bad)).toBeUndefined();
+    }
+  });
+
+  it('[PX-10 RS-28] requires MCP-Protocol-Version, Mcp-Method and Mcp-Name to match a 2026-07-28 body', () => {
+    if (call === undefined) throw new Error('unreadable');
+    const name = `=?base64?${Buffer.from('get weather ☀').toString('base64')}?=`;
+    const good = { 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', 'mcp-name': name };
+    expect(headerMismatch(good, call)).toBeUndefined();
+    expect(headerMismatch({ ...good, 'mcp-protocol-version': '2025-11-25' }, call)).toMatch(
+      /MCP-Protocol-Version/,
+    );
+    expect(headerMismatch({ ...good, 'mcp-method': undefined }, call)).toMatch(
+      /Mcp-Method header is required/,
+    );
+    expect(headerMismatch({ ...good, 'mcp-method': 'tools/list' }, call)).toMatch(/Mcp-Method/);
+    expect(headerMismatch({ ...good, 'mcp-name': 'other' }, call)).toMatch(/Mcp-Name/);
+    expect(headerMismatch({ ...good, 'mcp-name': undefined }, call)).toMatch(/Mcp-Name/);
+  });
+
+  it('[PX-10] checks a present Mcp-Method on 2025-era bodies too, and never trusts it for a batch', () => {
+    const ping = readMcpBody({ jsonrpc: '2.0', id: 1, method: 'ping' });
+    const batch = readMcpBody([{ jsonrpc: '2.0', id: 1, method: 'ping' }]);
+    if (ping === undefined || batch === undefined) throw new Error('unreadable');
+    expect(headerMismatch({}, ping)).toBeUndefined();
+    expect(headerMismatch({ 'mcp-method': 'ping' }, ping)).toBeUndefined();
+    expect(headerMismatch({ 'mcp-method': 'tools/list' }, ping)).toMatch(/Mcp-Method/);
+    expect(headerMismatch({ 'mcp-method': 'ping' }, batch)).toMatch(/Mcp-Method/);
+  });
+});

@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { createProxyServer, InvalidProxyOptionsError, resolveOptions } from '../src/index.js';
+
+const base = {
+  idp: { issuer: 'http://localhost:8080', jwksUri: 'http://localhost:8080/jwks' },
+  upstream: { url: 'http://127.0.0.1:3030/mcp' },
+};
+
+function issuesOf(input: unknown): readonly string[] {
+  try {
+    resolveOptions(input);
+  } catch (error) {
+    if (error instanceof InvalidProxyOptionsError) return error.issues;
+    throw error;
+  }
+  throw new Error('expected the options to be refused');
+}
+
+describe('resolveOptions', () => {
+  it('fills the documented defaults for the local stack', () => {
+    const o = resolveOptions(base);
+    expect(o).toMatchObject({
+      mode: 'direct',
+      publicUrl: 'http://localhost:9090',
+      resource: 'http://localhost:9090/mcp',
+      resourceMetadataUrl: 'http://localhost:9090/.well-known/oauth-protected-resource/mcp',
+      identityIssuer: 'http://localhost:9090',
+      jwksUrl: 'http://localhost:9090/.well-known/jwks.json',
+      listen: { host: '127.0.0.1', port: 9090 },
+      upstream: {
+        url: 'http://127.0.0.1:3030/mcp',
+        timeoutMs: 30_000,
+        identity: { mode: 'jwt', ttlSeconds: 60 },
+      },
+      limits: { bodyBytes: 4 * 1024 * 1024 },
+      scopesSupported: ['mcp:tools'],
+      allowedHosts: ['localhost', '127.0.0.1', '[::1]'],
+    });
+    expect(Object.isFrozen(o)).toBe(true);
+  });
+
+  it('[RS-31] refuses plain http outside loopback with a precise message', () => {
+    expect(issuesOf({ ...base, idp: { ...base.idp, issuer: 'http://idp.example.com' } })).toEqual([
+      'idp.issuer must be an https URL (http is allowed only for loopback)',
+    ]);
+    expect(issuesOf({ ...base, publicUrl: 'http://mcp.example.com' })).toEqual([
+      'publicUrl must be an https URL (http is allowed only for loopback)',
+    ]);
+    expect(issuesOf({ ...base, upstream: { url: 'http://10.0.0.5/mcp' } })).toEqual([
+      'upstream.url must be an https URL (http is allowed only for loopback)',
+    ]);
+  });
+
+  it('refuses unknown keys, a public URL with a path and forwarded credential headers', () => {
+    expect(issuesOf({ ...base, upstreem: {} })[0]).toMatch(/upstreem/);
+    expect(issuesOf({ ...base, publicUrl: 'https://mcp.example.com/base' })[0]).toMatch(/must be an origin/);
+    expect(issuesOf({ ...base, upstream: { ...base.upstream, forwardHeaders: ['Cookie'] } })).toEqual([
+      'upstream.forwardHeaders must not list cookie',
+    ]);
+    expect(
+      issuesOf({
+        ...base,
+        upstream: {
+          ...base.upstream,
+          identity: { mode: 'headers' },
+          forwardHeaders: ['x-portcullis-subject'],
+        },
+      })[0],
+    ).toMatch(/header injection/);
+  });
+
+  it('accepts facade mode in the schema but says precisely that it is not implemented yet', () => {
+    try {
+      resolveOptions({ mode: 'facade', idp: base.idp });
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(InvalidProxyOptionsError);
+      expect((error as InvalidProxyOptionsError).code).toBe('ERR_PORTCULLIS_PROXY_NOT_IMPLEMENTED');
+      expect((error as Error).message).toMatch(/mode "facade" .* is not implemented yet/);
+    }
+  });
+
+  it('maps the CORS origins into the Origin allow-list and derives an https public resource', () => {
+    const o = resolveOptions({
+      ...base,
+      publicUrl: 'https://MCP.example.com',
+      cors: { origins: ['http://localhost:6274'] },
+    });
+    expect(o.resource).toBe('https://mcp.example.com/mcp');
+    expect(o.allowedHosts).toEqual(['mcp.example.com']);
+    expect(o.allowedOrigins).toEqual(['mcp.example.com', 'localhost']);
+  });
+
+  it('createProxyServer validates before building anything', () => {
+    expect(() => createProxyServer({ ...base, limits: { bodyBytes: -1 } })).toThrow(InvalidProxyOptionsError);
+  });
+});

@@ -1,0 +1,194 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningProxy } from './helpers/proxy.js';
+import { jsonResult, type RecordingUpstream } from './helpers/recording-upstream.js';
+import { type RecordedStack, startRecordedStack } from './helpers/stacks.js';
+
+let stack: RecordedStack;
+let recorder: RecordingUpstream;
+let proxy: RunningProxy;
+let deadProxy: RunningProxy;
+let token: string;
+let deadToken: string;
+
+const PING = JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'ping' });
+
+function post(url: string, bearer: string | undefined, body: string, headers: Record<string, string> = {}) {
+  return fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      ...(bearer === undefined ? {} : { authorization: `Bearer ${bearer}` }),
+      ...headers,
+    },
+    body,
+  });
+}
+
+async function rpcError(res: Response): Promise<number | undefined> {
+  return ((await res.json()) as { error?: { code: number } }).error?.code;
+}
+
+beforeAll(async () => {
+  stack = await startRecordedStack({
+    main: (url) => ({
+      upstream: { url, timeoutMs: 500 },
+      limits: { bodyBytes: 64 * 1024 },
+      shutdown: { drainTimeoutMs: 800 },
+    }),
+    dead: (_url, dead) => ({ upstream: { url: dead, timeoutMs: 500 } }),
+  });
+  ({ recorder } = stack);
+  proxy = stack.proxies.main as RunningProxy;
+  deadProxy = stack.proxies.dead as RunningProxy;
+  token = String(stack.tokens.main);
+  deadToken = String(stack.tokens.dead);
+});
+afterAll(async () => {
+  await stack?.close();
+});
+
+describe('streaming and limits', () => {
+  it('streams SSE events as the upstream produces them, without buffering', async () => {
+    let release: () => void = () => {};
+    const clientGotFirst = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    recorder.behaviour = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+      res.write('event: message\ndata: {"n":1}\n\n');
+      // The second event is produced only once the client has the first: a buffering proxy never delivers it.
+      void clientGotFirst.then(() => res.end('event: message\ndata: {"n":2}\n\n'));
+      setTimeout(() => res.end(), 3_000).unref();
+    };
+    const res = await post(proxy.mcp, token, PING);
+    expect(res.headers.get('content-type')).toBe('text/event-stream');
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    const first = await reader.read();
+    expect(new TextDecoder().decode(first.value)).toContain('"n":1');
+    release();
+    let rest = '';
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+      rest += new TextDecoder().decode(chunk.value);
+    }
+    expect(rest).toContain('"n":2');
+    recorder.behaviour = jsonResult;
+  });
+
+  it('does not cut an open, idle SSE stream at the upstream timeout', async () => {
+    recorder.behaviour = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.flushHeaders();
+      setTimeout(() => res.end('data: {"late":true}\n\n'), 900);
+    };
+    const res = await post(proxy.mcp, token, PING);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('"late":true');
+    recorder.behaviour = jsonResult;
+  });
+
+  it('answers 504 when the upstream sends no headers within upstream.timeoutMs', async () => {
+    recorder.behaviour = (_req, res) => {
+      setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'), 2_000).unref();
+    };
+    const started = Date.now();
+    const res = await post(proxy.mcp, token, PING);
+    expect(res.status).toBe(504);
+    expect(await rpcError(res)).toBe(-32000);
+    expect(Date.now() - started).toBeLessThan(1_500);
+    recorder.behaviour = jsonResult;
+  });
+
+  it('answers 502 with a JSON-RPC error when the upstream is down', async () => {
+    const res = await post(deadProxy.mcp, deadToken, PING);
+    expect(res.status).toBe(502);
+    expect(await rpcError(res)).toBe(-32000);
+  });
+
+  it('refuses a body over limits.bodyBytes with 413, after authentication', async () => {
+    const big = JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'ping',
+      params: { pad: 'x'.repeat(100 * 1024) },
+    });
+    const res = await post(proxy.mcp, token, big);
+    expect(res.status).toBe(413);
+    expect(await rpcError(res)).toBe(-32600);
+    expect((await post(proxy.mcp, undefined, big)).status).toBe(401);
+  });
+
+  it('refuses malformed JSON (-32700) and non-JSON-RPC bodies (-32600) with 400', async () => {
+    const bad = await post(proxy.mcp, token, '{"jsonrpc":');
+    expect(bad.status).toBe(400);
+    expect(await rpcError(bad)).toBe(-32700);
+    for (const body of ['{"hello":1}', '[]', '{"jsonrpc":"1.0","method":"ping","id":1}']) {
+      const res = await post(proxy.mcp, token, body);
+      expect(res.status).toBe(400);
+      expect(await rpcError(res)).toBe(-32600);
+    }
+  });
+});
+
+describe('operations', () => {
+  it('reports readiness of the IdP JWKS and the upstream', async () => {
+    const ready = await fetch(`${proxy.url}/readyz`);
+    expect(ready.status).toBe(200);
+    const down = await fetch(`${deadProxy.url}/readyz`);
+    expect(down.status).toBe(503);
+    const body = (await down.json()) as { checks: { idpJwks: { ok: boolean }; upstream: { ok: boolean } } };
+    expect(body.checks.idpJwks.ok).toBe(true);
+    expect(body.checks.upstream.ok).toBe(false);
+    expect((await fetch(`${proxy.url}/healthz`)).status).toBe(200);
+  });
+
+  it('exports Prometheus metrics for requests, auth decisions and upstream errors', async () => {
+    const text = await (await fetch(`${proxy.url}/metrics`)).text();
+    expect(text).toMatch(
+      /portcullis_proxy_http_requests_total\{route="\/mcp",method="POST",status="200"\} \d+/,
+    );
+    expect(text).toMatch(
+      /portcullis_proxy_auth_decisions_total\{decision="allow",reason="scopes_satisfied"\}/,
+    );
+    expect(text).toMatch(/portcullis_proxy_auth_decisions_total\{decision="deny",reason="body_too_large"\}/);
+    expect(text).toMatch(/portcullis_proxy_upstream_errors_total\{kind="timeout"\} 1/);
+    expect(text).toContain('portcullis_proxy_http_request_duration_seconds_bucket');
+  });
+
+  it('drains on shutdown: refuses new connections, lets requests finish, then ends open streams', async () => {
+    recorder.behaviour = (_req, res, body) => {
+      if (body.includes('slow')) {
+        setTimeout(
+          () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"done":true}'),
+          100,
+        );
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('data: {"open":true}\n\n');
+    };
+    const stream = await post(proxy.mcp, token, PING);
+    const reader = (stream.body as ReadableStream<Uint8Array>).getReader();
+    await reader.read();
+    const slow = post(proxy.mcp, token, JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'slow' }));
+    while (!recorder.requests.some((r) => r.body.includes('slow'))) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const started = Date.now();
+    const closing = proxy.close();
+    let ended = false;
+    for (let chunk = await reader.read().catch(() => ({ done: true })); !chunk.done; ) {
+      chunk = await reader.read().catch(() => ({ done: true }));
+    }
+    ended = true;
+    await closing;
+    expect(ended).toBe(true);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(700);
+    expect(Date.now() - started).toBeLessThan(4_000);
+    const finished = await slow;
+    expect(finished.status).toBe(200);
+    expect(await finished.text()).toBe('{"done":true}');
+    await expect(fetch(`${proxy.url}/healthz`)).rejects.toThrow();
+    recorder.behaviour = jsonResult;
+  });
+});
