@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { containerRuntimeProblem, hasImage, LOCAL_IMAGE, loadServicesEnv } from '@portcullis/keycloak';
+import { freePort } from '@portcullis/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // `PORTCULLIS_IDP=keycloak pnpm dev` runs Keycloak instead of the embedded IdP. In CI a missing container runtime
@@ -16,17 +16,6 @@ function childEnv(port: number): NodeJS.ProcessEnv {
     PORTCULLIS_IDP: 'keycloak',
     PORTCULLIS_IDP_PORT: String(port),
   };
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject()));
-    });
-  });
 }
 
 /** Start main in Keycloak mode; resolve with its log lines once `predicate` matches one. */

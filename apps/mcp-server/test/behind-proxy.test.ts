@@ -1,10 +1,10 @@
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { freePort, type LocalIssuer, startLocalIssuer } from '@portcullis/test-support';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configFromEnv } from '../src/main.js';
 import { createReferenceMcpServer } from '../src/server.js';
-import { freePort, type LocalIssuer, startLocalIssuer } from './helpers/local-issuer.js';
 
 // Behind the proxy, the server trusts one issuer: the proxy, which strips the client's token and mints a short-lived
 // identity JWT per request (typ at+jwt, iss = proxy, aud = this server, sub/client_id/scope of the caller, act).

@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { freePort, type LocalIssuer, startLocalIssuer } from '@portcullis/test-support';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createReferenceMcpServer } from '../src/server.js';
 import { type Forwarder, startForwarder } from './helpers/forwarder.js';
-import { freePort, type LocalIssuer, startLocalIssuer } from './helpers/local-issuer.js';
 
 const CLI = fileURLToPath(
   new URL('../node_modules/@modelcontextprotocol/conformance/dist/index.js', import.meta.url),

@@ -1,12 +1,11 @@
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { type RunningIdp, startIdp } from '@portcullis/idp';
+import { embeddedIdpToken, freePort } from '@portcullis/test-support';
 import type { FastifyInstance } from 'fastify';
 import { decodeJwt } from 'jose';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createReferenceMcpServer } from '../src/server.js';
-import { obtainAccessToken } from './helpers/idp-flow.js';
-import { freePort } from './helpers/local-issuer.js';
 
 let idp: RunningIdp;
 let app: FastifyInstance;
@@ -32,12 +31,12 @@ afterAll(async () => {
 
 describe('end to end with the embedded IdP', () => {
   it('[RS-12 RS-13] a real token for the reference server calls hello-world', async () => {
-    const token = await obtainAccessToken({
-      issuer: idp.issuer,
+    const { accessToken: token } = await embeddedIdpToken(idp.issuer, {
       resource,
       scope: 'mcp:tools',
       username: 'joe',
       password: 'joe-pass',
+      clientName: 'Reference server e2e',
     });
     expect(decodeJwt(token).aud).toContain(resource);
     for (const mode of ['auto', 'legacy'] as const) {

@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '@portcullis/test-support';
 import { describe, expect, it } from 'vitest';
 import { configFromEnv } from '../src/main.js';
-import { freePort } from './helpers/local-issuer.js';
 
 describe('environment and start-up', () => {
   it('[RS-26] binds to 127.0.0.1 with the documented defaults', () => {

@@ -1,11 +1,11 @@
 import { Client, InsufficientScopeError, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as TransportV1 } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { freePort, type LocalIssuer, startLocalIssuer } from '@portcullis/test-support';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createReferenceMcpServer, userAgentProduct } from '../src/server.js';
-import { freePort, type LocalIssuer, startLocalIssuer } from './helpers/local-issuer.js';
 
 let issuer: LocalIssuer;
 let app: FastifyInstance;

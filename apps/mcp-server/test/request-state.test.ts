@@ -1,8 +1,8 @@
+import { freePort, type LocalIssuer, startLocalIssuer } from '@portcullis/test-support';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createReferenceMcpServer } from '../src/server.js';
-import { freePort, type LocalIssuer, startLocalIssuer } from './helpers/local-issuer.js';
 
 // 2026-07-28 multi-round-trip: `confirm-greeting` answers `input_required` with a server-minted `requestState`
 // the client echoes on retry. The state is HMAC-bound to the caller, so holding it is never authentication.

@@ -19,15 +19,48 @@ export class ProxyConfigError extends Error {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-function configPath(argv: readonly string[], env: Env): string | undefined {
-  const [first, second, ...rest] = argv;
-  if (first === undefined) return env.PORTCULLIS_PROXY_CONFIG;
-  if (first.startsWith('--config=') && second === undefined) return first.slice('--config='.length);
-  const flag = first === '--config' || first === '-c';
-  if (flag && second !== undefined && !second.startsWith('-') && rest.length === 0) return second;
-  throw new ProxyConfigError(
-    `usage: portcullis-proxy --config portcullis.yaml (got ${JSON.stringify(argv.join(' '))})`,
-  );
+const USAGE = 'usage: portcullis-proxy [--config portcullis.yaml] [--stdio -- <command> [args…]]';
+
+/** The command line: `[--config <file> | --config=<file> | -c <file>] [--stdio -- <command> [args…]]`. */
+function parseArgs(
+  argv: readonly string[],
+  env: Env,
+): { file: string | undefined; stdio: string[] | undefined } {
+  const dashes = argv.indexOf('--');
+  const flags = dashes < 0 ? [...argv] : argv.slice(0, dashes);
+  const command = dashes < 0 ? undefined : argv.slice(dashes + 1);
+  const fail = (why: string) =>
+    new ProxyConfigError(`${USAGE}: ${why} (got ${JSON.stringify(argv.join(' '))})`);
+  let file: string | undefined;
+  let stdio = false;
+  for (let i = 0; i < flags.length; i += 1) {
+    const flag = flags[i] ?? '';
+    if (flag === '--stdio' && !stdio) stdio = true;
+    else if (flag.startsWith('--config=') && file === undefined) file = flag.slice('--config='.length);
+    else if ((flag === '--config' || flag === '-c') && file === undefined) {
+      const value = flags[i + 1];
+      if (value === undefined || value.startsWith('-')) throw fail(`${flag} needs a file`);
+      file = value;
+      i += 1;
+    } else throw fail(`unexpected ${JSON.stringify(flag)}`);
+  }
+  if (stdio !== (command !== undefined)) throw fail('--stdio and "-- <command>" go together');
+  if (command !== undefined && (command[0] ?? '') === '') throw fail('--stdio needs a command after --');
+  return { file: file ?? env.PORTCULLIS_PROXY_CONFIG, stdio: command };
+}
+
+/**
+ * Point `options.upstream` at the stdio command: a stdio upstream from the file keeps its other keys (`env`,
+ * `cwd`, `maxProcesses`, `timeoutMs`); an http one is replaced.
+ */
+function stdioUpstream(options: Record<string, unknown>, command: readonly string[], env: Env): void {
+  for (const name of ['PORTCULLIS_PROXY_UPSTREAM_URL', 'PORTCULLIS_PROXY_IDENTITY_KEY_FILE'] as const) {
+    if (env[name] !== undefined)
+      throw new ProxyConfigError(`${name} applies to an http upstream, not to --stdio`);
+  }
+  const current = options.upstream as Record<string, unknown> | undefined;
+  const keep = current?.kind === 'stdio' ? current : {};
+  options.upstream = { ...keep, kind: 'stdio', command: command[0], args: command.slice(1) };
 }
 
 function port(value: string, name: string): number {
@@ -45,7 +78,8 @@ function section(options: Record<string, unknown>, key: string): Record<string, 
 }
 
 /**
- * Read `--config <file>` (or `PORTCULLIS_PROXY_CONFIG`) as YAML and apply the environment overrides:
+ * Read `--config <file>` (or `PORTCULLIS_PROXY_CONFIG`) as YAML, take `--stdio -- <command> [args…]` as the
+ * upstream (a stdio MCP server spawned per session, without a shell) and apply the environment overrides:
  * `PORTCULLIS_PROXY_PORT`, `PORTCULLIS_PROXY_HOST`, `PORTCULLIS_PROXY_PUBLIC_URL` (default
  * `http://localhost:<port>` when neither sets it), `PORTCULLIS_PROXY_UPSTREAM_URL`, `PORTCULLIS_PROXY_IDP_ISSUER`,
  * `PORTCULLIS_PROXY_IDP_JWKS_URI`, `PORTCULLIS_PROXY_IDENTITY_KEY_FILE` and `PORTCULLIS_PROXY_LOG_LEVEL`.
@@ -53,7 +87,7 @@ function section(options: Record<string, unknown>, key: string): Record<string, 
  * @throws {ProxyConfigError} naming the argument, file or variable at fault.
  */
 export async function loadConfig(argv: readonly string[], env: Env): Promise<ProxyAppConfig> {
-  const file = configPath(argv, env);
+  const { file, stdio } = parseArgs(argv, env);
   let options: Record<string, unknown> = {};
   if (file !== undefined) {
     let text: string;
@@ -76,6 +110,7 @@ export async function loadConfig(argv: readonly string[], env: Env): Promise<Pro
   else if (options.publicUrl === undefined && typeof listen.port === 'number' && listen.port !== 0) {
     options.publicUrl = `http://localhost:${listen.port}`;
   }
+  if (stdio !== undefined) stdioUpstream(options, stdio, env);
   if (env.PORTCULLIS_PROXY_UPSTREAM_URL !== undefined)
     section(options, 'upstream').url = env.PORTCULLIS_PROXY_UPSTREAM_URL;
   if (env.PORTCULLIS_PROXY_IDP_ISSUER !== undefined)

@@ -22,7 +22,7 @@ export interface RunningProxyApp {
 }
 
 /**
- * `portcullis-proxy --config portcullis.yaml`: load and validate the config (exits on the first problem with
+ * `portcullis-proxy --config portcullis.yaml [--stdio -- <command> [args…]]`: load and validate the config (exits on the first problem with
  * a precise message), build the proxy and listen on `listen.host:listen.port` (127.0.0.1:9090 by default).
  */
 export async function run(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<RunningProxyApp> {
@@ -34,7 +34,14 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv): Prom
   } as Parameters<typeof createProxyServer>[0]);
   const address = await app.listen({ host: options.listen.host, port: options.listen.port });
   app.log.info(
-    { address, resource: options.resource, upstream: options.upstream.url },
+    {
+      address,
+      resource: options.resource,
+      upstream:
+        options.upstream.kind === 'http'
+          ? options.upstream.url
+          : `stdio: ${[options.upstream.command, ...options.upstream.args].join(' ')}`,
+    },
     'portcullis proxy listening',
   );
   return { app, options, address, close: () => app.close() };

@@ -41,11 +41,11 @@ describe('portcullis-proxy configuration', () => {
     const options = resolveOptions(config.options);
     expect(options.listen.port).toBe(9191);
     expect(options.resource).toBe('http://localhost:9191/mcp');
-    expect(options.upstream.url).toBe('http://127.0.0.1:4040/mcp');
     expect(options.idp.issuer).toBe('http://127.0.0.1:8081');
-    expect(options.upstream.identity).toMatchObject({
-      mode: 'jwt',
-      keyFile: '/run/secrets/identity.jwk.json',
+    expect(options.upstream).toMatchObject({
+      kind: 'http',
+      url: 'http://127.0.0.1:4040/mcp',
+      identity: { mode: 'jwt', keyFile: '/run/secrets/identity.jwk.json' },
     });
     expect(config.logLevel).toBe('debug');
   });
@@ -61,7 +61,7 @@ describe('portcullis-proxy configuration', () => {
   });
 
   it('[RS-26 RS-31] refuses bad arguments, ports and a non-loopback bind without https', async () => {
-    await expect(loadConfig(['--port', '1'], {})).rejects.toThrow(/usage: portcullis-proxy --config/);
+    await expect(loadConfig(['--port', '1'], {})).rejects.toThrow(/usage: portcullis-proxy \[--config/);
     await expect(loadConfig(['--config'], {})).rejects.toThrow(/usage/);
     await expect(loadConfig(embedded, { PORTCULLIS_PROXY_PORT: 'http' })).rejects.toThrow(
       'PORTCULLIS_PROXY_PORT must be a TCP port (0-65535), got "http"',

@@ -1,16 +1,7 @@
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { freePort } from '@portcullis/test-support';
 import { describe, expect, it } from 'vitest';
 import { run } from '../src/main.js';
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
 
 describe('portcullis-proxy', () => {
   it('[RS-26 PX-01] starts from the example config on 127.0.0.1 and serves PRM for its own URL', async () => {

@@ -1,17 +1,20 @@
 import type { ChallengeContext } from '@portcullis/resource-server';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { createForwardHandler } from './forward.js';
 import { createIdentityForwarder, type IdentityForwarder } from './identity.js';
 import type { InFlight } from './in-flight.js';
 import { mcpProxyPlugin } from './mcp-proxy-plugin.js';
 import type { ProxyMetrics } from './metrics.js';
 import { JWKS_PATH, type ResolvedProxyOptions } from './options.js';
 import type { SessionBindings } from './sessions.js';
+import { createStdioHandler } from './stdio-handler.js';
+import { StdioSessions } from './stdio-sessions.js';
 import type { UpstreamClient } from './upstream.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** What the proxy forwards upstream instead of the client's token. */
+    /** What the proxy forwards upstream instead of the client's token (HTTP upstreams only). */
     identityForwarder: IdentityForwarder;
   }
 }
@@ -20,26 +23,35 @@ declare module 'fastify' {
 export interface DirectModePluginOptions {
   readonly options: ResolvedProxyOptions;
   readonly metrics: ProxyMetrics;
-  readonly upstream: UpstreamClient;
+  /** The HTTP upstream client, or the sessions (child processes) of a stdio upstream. */
+  readonly upstream: UpstreamClient | StdioSessions;
   readonly sessions: SessionBindings;
   readonly inFlight: InFlight;
   readonly challenge: ChallengeContext;
 }
 
 /**
- * Direct mode: loads or generates the identity signing key, publishes the proxy's JWK Set at
- * `/.well-known/jwks.json`, and serves the proxied MCP endpoint. Needs the kit's `mcpAuthPlugin`.
+ * Direct mode: for an HTTP upstream, loads or generates the identity signing key, publishes the proxy's JWK
+ * Set at `/.well-known/jwks.json` and forwards; for a stdio upstream, bridges each session to a child
+ * process (no identity is forwarded: the child gets no token). Needs the kit's `mcpAuthPlugin`.
  * @see https://www.rfc-editor.org/rfc/rfc7517#section-5
  */
 export const directModePlugin = fp(
   async (app: FastifyInstance, context: DirectModePluginOptions) => {
+    const { upstream } = context;
+    if (upstream instanceof StdioSessions) {
+      const handler = createStdioHandler({ ...context, stdio: upstream });
+      await app.register(mcpProxyPlugin, { ...context, handler });
+      return;
+    }
     const identity = await createIdentityForwarder(context.options);
     app.decorate('identityForwarder', identity);
     const body = JSON.stringify(identity.jwks);
     app.get(JWKS_PATH, async (_request, reply) =>
       reply.header('cache-control', 'public, max-age=300').type('application/jwk-set+json').send(body),
     );
-    await app.register(mcpProxyPlugin, { ...context, identity });
+    const handler = createForwardHandler({ ...context, upstream, identity });
+    await app.register(mcpProxyPlugin, { ...context, handler });
   },
   {
     name: '@portcullis/proxy/direct-mode',

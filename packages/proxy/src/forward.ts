@@ -7,7 +7,7 @@ import type { IdentityForwarder } from './identity.js';
 import type { InFlight, InFlightEntry } from './in-flight.js';
 import { JSONRPC_SERVER_ERROR, sendRpcError } from './jsonrpc.js';
 import type { ProxyMetrics } from './metrics.js';
-import type { ResolvedProxyOptions } from './options.js';
+import { httpUpstreamOf, type ResolvedProxyOptions } from './options.js';
 import type { SessionBindings } from './sessions.js';
 import { type UpstreamClient, UpstreamError } from './upstream.js';
 
@@ -54,12 +54,13 @@ function upstreamStepUp(status: number, headers: Record<string, string | string[
  */
 export function createForwardHandler(context: ForwardContext) {
   const { options, identity, upstream, sessions, metrics, inFlight } = context;
+  const target = httpUpstreamOf(options);
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const auth = request.mcpAuth;
     const requestSession = single(request.headers['mcp-session-id']);
     const headers = upstreamRequestHeaders(
       request.headers,
-      options.upstream.forwardHeaders,
+      target.forwardHeaders,
       auth === undefined ? {} : await identity.headersFor(auth),
       identity.headerNames,
     );
@@ -102,7 +103,7 @@ export function createForwardHandler(context: ForwardContext) {
       metrics.upstreamErrors.inc({ kind: 'rejected_identity' });
       const err = new ProxyError(
         'ERR_PORTCULLIS_PROXY_UPSTREAM_REJECTED_IDENTITY',
-        `the upstream ${options.upstream.url} answered 401 to the forwarded identity; configure it to trust issuer ${options.identityIssuer} with JWKS ${options.jwksUrl} and resource ${options.upstream.url}`,
+        `the upstream ${target.url} answered 401 to the forwarded identity; configure it to trust issuer ${options.identityIssuer} with JWKS ${options.jwksUrl} and resource ${target.url}`,
       );
       request.log.error({ err }, 'upstream rejected the forwarded identity');
       return sendRpcError(
@@ -120,7 +121,7 @@ export function createForwardHandler(context: ForwardContext) {
       metrics.upstreamErrors.inc({ kind: 'session_conflict' });
       const err = new ProxyError(
         'ERR_PORTCULLIS_PROXY_SESSION_CONFLICT',
-        `the upstream ${options.upstream.url} issued a session id already bound to another caller; its session ids must be unique and unguessable`,
+        `the upstream ${target.url} issued a session id already bound to another caller; its session ids must be unique and unguessable`,
       );
       request.log.error({ err }, 'upstream reused a session id');
       return sendRpcError(reply, 502, JSONRPC_SERVER_ERROR, 'the upstream MCP server reused a session id');

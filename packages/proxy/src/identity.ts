@@ -4,7 +4,7 @@ import type { AuthInfo } from '@modelcontextprotocol/server';
 import type { CallerIdentity } from '@portcullis/resource-server';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK, SignJWT } from 'jose';
 import { ProxyError } from './errors.js';
-import type { ResolvedProxyOptions } from './options.js';
+import { httpUpstreamOf, type ResolvedProxyOptions } from './options.js';
 
 /** An RFC 7517 JWK Set holding public keys only. */
 export interface PublicJwks {
@@ -24,7 +24,7 @@ export interface IdentityForwarder {
 type Signing = { key: Awaited<ReturnType<typeof importJWK>>; publicJwk: JWK };
 
 async function loadSigningKey(options: ResolvedProxyOptions): Promise<Signing> {
-  const identity = options.upstream.identity;
+  const identity = httpUpstreamOf(options).identity;
   if (identity.mode !== 'jwt') throw new TypeError('identity mode is not jwt');
   let jwk: JWK | undefined = identity.privateJwk as JWK | undefined;
   if (identity.keyFile !== undefined) {
@@ -75,7 +75,7 @@ function callerOf(auth: AuthInfo): { subject: string; issuer: string; clientId: 
  * @see https://www.rfc-editor.org/rfc/rfc8693#section-4.1
  */
 async function jwtForwarder(options: ResolvedProxyOptions): Promise<IdentityForwarder> {
-  const identity = options.upstream.identity;
+  const identity = httpUpstreamOf(options).identity;
   const ttl = identity.mode === 'jwt' ? identity.ttlSeconds : 60;
   const signing = await loadSigningKey(options);
   const cache = new Map<string, { jwt: string; iat: number; exp: number }>();
@@ -100,7 +100,7 @@ async function jwtForwarder(options: ResolvedProxyOptions): Promise<IdentityForw
       })
         .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: signing.publicJwk.kid })
         .setIssuer(options.identityIssuer)
-        .setAudience(options.upstream.url)
+        .setAudience(httpUpstreamOf(options).url)
         .setSubject(caller.subject)
         .setIssuedAt(now)
         .setExpirationTime(exp)
@@ -120,7 +120,7 @@ async function jwtForwarder(options: ResolvedProxyOptions): Promise<IdentityForw
  * @see https://modelcontextprotocol.io/specification/2026-07-28/basic/authorization/security-considerations#access-token-privilege-restriction
  */
 export async function createIdentityForwarder(options: ResolvedProxyOptions): Promise<IdentityForwarder> {
-  const identity = options.upstream.identity;
+  const identity = httpUpstreamOf(options).identity;
   if (identity.mode === 'jwt') return jwtForwarder(options);
   const names = identity.headers;
   return {

@@ -21,7 +21,13 @@ export type { ProxyMetrics } from './metrics.js';
 export { createProxyMetrics } from './metrics.js';
 export type { ObservabilityPluginOptions, ReadinessCheck } from './observability-plugin.js';
 export { observabilityPlugin } from './observability-plugin.js';
-export type { IdentityOptions, ProxyOptionsInput, ResolvedProxyOptions } from './options.js';
+export type {
+  HttpUpstreamOptions,
+  IdentityOptions,
+  ProxyOptionsInput,
+  ResolvedProxyOptions,
+  StdioUpstreamOptions,
+} from './options.js';
 export {
   DEFAULT_BODY_BYTES,
   DEFAULT_DRAIN_TIMEOUT_MS,

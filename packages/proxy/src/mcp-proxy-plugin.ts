@@ -1,10 +1,14 @@
 import cors from '@fastify/cors';
 import { OAuthError } from '@portcullis/metadata';
-import { MissingTokenError, originGuard, sendWireError } from '@portcullis/resource-server';
+import {
+  type ChallengeContext,
+  MissingTokenError,
+  originGuard,
+  sendWireError,
+} from '@portcullis/resource-server';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { decide, reasonForStatus } from './auth-decision.js';
-import { createForwardHandler, type ForwardContext } from './forward.js';
 import { EXPOSED_RESPONSE_HEADERS } from './forward-headers.js';
 import {
   headerMismatch,
@@ -15,9 +19,19 @@ import {
   readMcpBody,
   sendRpcError,
 } from './jsonrpc.js';
+import type { ProxyMetrics } from './metrics.js';
+import type { ResolvedProxyOptions } from './options.js';
+import type { SessionBindings } from './sessions.js';
 
 /** Options of {@link mcpProxyPlugin}. `mcpAuthPlugin` of the resource-server kit must be registered first. */
-export type McpProxyPluginOptions = ForwardContext;
+export interface McpProxyPluginOptions {
+  readonly options: ResolvedProxyOptions;
+  readonly sessions: SessionBindings;
+  readonly metrics: ProxyMetrics;
+  readonly challenge: ChallengeContext;
+  /** Serves an authorized request: forwarding to an HTTP upstream, or the stdio bridge. */
+  readonly handler: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
+}
 
 function parseError(message: string): FastifyError {
   return Object.assign(new Error(message), {
@@ -29,7 +43,7 @@ function parseError(message: string): FastifyError {
 /**
  * The proxied MCP endpoint at the public MCP path. Every request, the SSE `GET` and `DELETE` included, goes
  * through Origin → token (kit's `mcpAuthenticate`) → body (413, 415, 400 `-32700`/`-32600`) → mirrored headers
- * (400 `-32020`) → scopes from the parsed body (403 step-up) → session binding (404) → forward. CORS for the
+ * (400 `-32020`) → scopes from the parsed body (403 step-up) → session binding (404) → handler. CORS for the
  * configured browser origins.
  * @see https://modelcontextprotocol.io/specification/2026-07-28/basic/authorization#token-requirements
  * @see https://modelcontextprotocol.io/specification/2026-07-28/basic/transports#server-validation
@@ -143,7 +157,7 @@ export const mcpProxyPlugin = fp(
           app.mcpAuthenticate,
         ],
         preHandler: authorize,
-        handler: createForwardHandler(context),
+        handler: context.handler,
       });
     });
   },

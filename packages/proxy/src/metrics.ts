@@ -15,6 +15,8 @@ export interface ProxyMetrics {
   readonly upstreamErrors: Counter<'kind'>;
   /** Responses currently streaming from the upstream. */
   readonly openStreams: Gauge;
+  /** Child processes of a stdio upstream (one per session). */
+  readonly stdioProcesses: Gauge;
 }
 
 /**
@@ -61,6 +63,11 @@ export function createProxyMetrics(): ProxyMetrics {
     openStreams: new Gauge({
       name: 'portcullis_proxy_open_streams',
       help: 'Responses currently streaming from the upstream',
+      registers,
+    }),
+    stdioProcesses: new Gauge({
+      name: 'portcullis_proxy_stdio_processes',
+      help: 'Child processes of a stdio upstream (one per MCP session)',
       registers,
     }),
   };

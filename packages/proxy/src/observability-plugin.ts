@@ -64,10 +64,13 @@ export const observabilityPlugin = fp(
           const body = (await res.json().catch(() => undefined)) as { keys?: unknown } | undefined;
           return Array.isArray(body?.keys) && body.keys.length > 0;
         }),
-        probe(options.upstream.url, timeout, async (res) => {
-          await res.body?.cancel();
-          return res.status < 500;
-        }),
+        options.upstream.kind === 'http'
+          ? probe(options.upstream.url, timeout, async (res) => {
+              await res.body?.cancel();
+              return res.status < 500;
+            })
+          : // A stdio upstream is spawned per session: nothing to probe in advance.
+            { ok: true, url: `stdio:${options.upstream.command}`, ms: 0 },
       ]);
       const ready = idpJwks.ok && upstream.ok;
       return reply

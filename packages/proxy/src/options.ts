@@ -13,6 +13,8 @@ export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_PORT = 9090;
 /** Default time to wait for the upstream's response headers, in milliseconds. */
 export const DEFAULT_UPSTREAM_TIMEOUT_MS = 30_000;
+/** Default most stdio child processes (one per MCP session) at once. */
+export const DEFAULT_STDIO_MAX_PROCESSES = 16;
 /** Default lifetime of the forwarded identity JWT, in seconds. */
 export const DEFAULT_IDENTITY_TTL_S = 60;
 /** Default request body limit, in bytes (4 MiB, the MCP SDK's own limit). */
@@ -75,6 +77,35 @@ const identitySchema = z.discriminatedUnion('mode', [
   }),
 ]);
 
+/** An MCP server over Streamable HTTP (`kind` may be omitted). */
+const httpUpstreamSchema = z.strictObject({
+  kind: z.literal('http').default('http'),
+  /** The upstream MCP endpoint; the `aud` of the forwarded identity. */
+  url: secureUrl('upstream.url'),
+  /** Time allowed until the upstream's response headers; streams that are open are never cut. */
+  timeoutMs: z.number().int().positive().default(DEFAULT_UPSTREAM_TIMEOUT_MS),
+  /** Extra client request headers to forward (the MCP headers always are). */
+  forwardHeaders: z.array(headerName).default([]),
+  identity: identitySchema.default({ mode: 'jwt', ttlSeconds: DEFAULT_IDENTITY_TTL_S }),
+});
+
+/** A stdio MCP server the proxy spawns itself, one process per MCP session (no shell). */
+const stdioUpstreamSchema = z.strictObject({
+  kind: z.literal('stdio'),
+  /** Executable to run (looked up in `PATH`, never through a shell). */
+  command: z.string().min(1),
+  /** Its arguments, passed as they are. */
+  args: z.array(z.string()).default([]),
+  /** Extra environment; the child otherwise gets only HOME, LOGNAME, PATH, SHELL, TERM, USER. */
+  env: z.record(z.string().min(1), z.string()).default({}),
+  /** Working directory of the child. Default: the proxy's. */
+  cwd: z.string().min(1).optional(),
+  /** Most child processes (sessions) at once; one more `initialize` gets 503. */
+  maxProcesses: z.number().int().positive().default(DEFAULT_STDIO_MAX_PROCESSES),
+  /** Time allowed for a new child to answer `initialize`. */
+  timeoutMs: z.number().int().positive().default(DEFAULT_UPSTREAM_TIMEOUT_MS),
+});
+
 /**
  * Direct mode (MCP 2025-06-18 and later): the proxy is the resource server clients see, validates the
  * IdP's tokens for its own public URL and forwards a proxy-minted identity upstream.
@@ -108,15 +139,7 @@ export const directOptionsSchema = z.strictObject({
     cacheMaxAgeMs: z.number().int().min(0).optional(),
     timeoutMs: z.number().int().positive().optional(),
   }),
-  upstream: z.strictObject({
-    /** The upstream MCP endpoint; the `aud` of the forwarded identity. */
-    url: secureUrl('upstream.url'),
-    /** Time allowed until the upstream's response headers; streams that are open are never cut. */
-    timeoutMs: z.number().int().positive().default(DEFAULT_UPSTREAM_TIMEOUT_MS),
-    /** Extra client request headers to forward (the MCP headers always are). */
-    forwardHeaders: z.array(headerName).default([]),
-    identity: identitySchema.default({ mode: 'jwt', ttlSeconds: DEFAULT_IDENTITY_TTL_S }),
-  }),
+  upstream: z.discriminatedUnion('kind', [httpUpstreamSchema, stdioUpstreamSchema]),
   /** Required scopes: for every request, per JSON-RPC method, per tool, and the hierarchy between them. */
   scopes: z
     .strictObject({
@@ -168,6 +191,10 @@ export const proxyOptionsSchema = z.preprocess(
 export type ProxyOptionsInput =
   | (Omit<z.input<typeof directOptionsSchema>, 'mode'> & { mode?: 'direct' })
   | { mode: 'facade'; [key: string]: unknown };
+/** An HTTP upstream after defaults. */
+export type HttpUpstreamOptions = z.output<typeof httpUpstreamSchema>;
+/** A stdio upstream after defaults. */
+export type StdioUpstreamOptions = z.output<typeof stdioUpstreamSchema>;
 /** The identity forwarding settings after defaults. */
 export type IdentityOptions = z.output<typeof identitySchema>;
 
@@ -194,6 +221,26 @@ function formatIssue(issue: z.core.$ZodIssue): string {
   return `${path} ${issue.message}`;
 }
 
+/** The HTTP upstream of `options`; throws for a stdio upstream (callers check `kind` first). */
+export function httpUpstreamOf(options: ResolvedProxyOptions): HttpUpstreamOptions {
+  if (options.upstream.kind !== 'http') throw new TypeError('this needs an http upstream');
+  return options.upstream;
+}
+
+function httpUpstreamIssues(upstream: HttpUpstreamOptions): string[] {
+  const issues: string[] = [];
+  if (upstream.identity.mode === 'headers') {
+    const names = Object.values(upstream.identity.headers);
+    if (upstream.forwardHeaders.some((h) => names.includes(h))) {
+      issues.push('upstream.forwardHeaders must not list the identity headers (header injection)');
+    }
+  }
+  const forbidden = ['authorization', 'cookie', 'proxy-authorization', 'host'];
+  const clash = upstream.forwardHeaders.filter((h) => forbidden.includes(h));
+  if (clash.length > 0) issues.push(`upstream.forwardHeaders must not list ${clash.join(', ')}`);
+  return issues;
+}
+
 /**
  * Validate the options once at start-up, fill defaults and derive the public MCP URL, PRM URL, identity
  * issuer and allow-lists.
@@ -218,15 +265,7 @@ export function resolveOptions(input: unknown): ResolvedProxyOptions {
   if (base.pathname !== '/' || base.search !== '' || base.hash !== '' || base.username !== '') {
     issues.push('publicUrl must be an origin (scheme, host, port): no path, query, fragment or userinfo');
   }
-  if (o.upstream.identity.mode === 'headers') {
-    const names = Object.values(o.upstream.identity.headers);
-    if (o.upstream.forwardHeaders.some((h) => names.includes(h))) {
-      issues.push('upstream.forwardHeaders must not list the identity headers (header injection)');
-    }
-  }
-  const forbidden = ['authorization', 'cookie', 'proxy-authorization', 'host'];
-  const clash = o.upstream.forwardHeaders.filter((h) => forbidden.includes(h));
-  if (clash.length > 0) issues.push(`upstream.forwardHeaders must not list ${clash.join(', ')}`);
+  if (o.upstream.kind === 'http') issues.push(...httpUpstreamIssues(o.upstream));
   if (issues.length > 0) throw new InvalidProxyOptionsError(issues);
 
   const publicUrl = base.origin;
@@ -234,7 +273,8 @@ export function resolveOptions(input: unknown): ResolvedProxyOptions {
   const loopback = isLoopbackHost(base.hostname);
   const allowedHosts = o.allowedHosts ?? (loopback ? ['localhost', '127.0.0.1', '[::1]'] : [base.hostname]);
   const corsHosts = o.cors.origins.map((origin) => new URL(origin).hostname);
-  const identityIssuer = o.upstream.identity.mode === 'jwt' ? o.upstream.identity.issuer : undefined;
+  const identityIssuer =
+    o.upstream.kind === 'http' && o.upstream.identity.mode === 'jwt' ? o.upstream.identity.issuer : undefined;
   return Object.freeze({
     ...o,
     publicUrl,

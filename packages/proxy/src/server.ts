@@ -15,6 +15,7 @@ import { createProxyMetrics } from './metrics.js';
 import { observabilityPlugin } from './observability-plugin.js';
 import { type ProxyOptionsInput, type ResolvedProxyOptions, resolveOptions } from './options.js';
 import { SessionBindings } from './sessions.js';
+import { StdioSessions } from './stdio-sessions.js';
 import { MemoryStore } from './store.js';
 import { UpstreamClient } from './upstream.js';
 
@@ -52,7 +53,8 @@ export function resourceServerOptionsFor(options: ResolvedProxyOptions): Resolve
 }
 
 /**
- * Build the auth proxy (direct mode) as a Fastify instance. It never listens: call
+ * Build the auth proxy (direct mode) as a Fastify instance, in front of an HTTP upstream or of a stdio MCP
+ * server it spawns per session (`upstream.kind: 'stdio'`). It never listens: call
  * `listen({ host: '127.0.0.1', port })` yourself. Routes: the MCP endpoint (`mcpPath`), protected resource
  * metadata (path-aware and root), `/.well-known/jwks.json`, `/healthz`, `/readyz`, `/metrics`.
  *
@@ -72,7 +74,11 @@ export function createProxyServer(input: ProxyOptionsInput): FastifyInstance {
   });
   const metrics = createProxyMetrics();
   const store = options.store ?? new MemoryStore();
-  const upstream = new UpstreamClient(options.upstream.url, options.upstream.timeoutMs);
+  const sessions = new SessionBindings(store, options.sessions.idleMs);
+  const upstream =
+    options.upstream.kind === 'http'
+      ? new UpstreamClient(options.upstream.url, options.upstream.timeoutMs)
+      : new StdioSessions(options.upstream, sessions, options.sessions.idleMs, metrics, app.log);
   const inFlight = new InFlight();
   const challenge = { resourceMetadataUrl: rs.resourceMetadataUrl, defaultScopes: rs.scopes.default };
 
@@ -96,7 +102,7 @@ export function createProxyServer(input: ProxyOptionsInput): FastifyInstance {
     upstream,
     inFlight,
     challenge,
-    sessions: new SessionBindings(store, options.sessions.idleMs),
+    sessions,
   });
   return app;
 }

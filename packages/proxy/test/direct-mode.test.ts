@@ -2,9 +2,9 @@ import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/cli
 import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as TransportV1 } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { parseBearerChallenge } from '@portcullis/metadata';
+import { embeddedIdpToken } from '@portcullis/test-support';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { obtainAccessToken } from './helpers/idp.js';
 import type { RunningProxy } from './helpers/proxy.js';
 import { type ReferenceStack, startReferenceStack } from './helpers/stacks.js';
 
@@ -74,11 +74,12 @@ describe('direct mode: the proxy is the resource server clients see', () => {
   });
 
   it('[RS-13] refuses an IdP token issued for the upstream instead of the proxy', async () => {
-    const forUpstream = await obtainAccessToken(stack.idp, {
+    const { accessToken: forUpstream } = await embeddedIdpToken(stack.idp.issuer, {
       resource: stack.upstreamUrl,
       scope: 'mcp:tools',
       username: 'joe',
       password: 'joe-pass',
+      clientName: 'Proxy tests',
     });
     const res = await legacy(forUpstream, { body: JSON.stringify(INIT) });
     expect(res.status).toBe(401);

@@ -1,8 +1,7 @@
 import { parseBearerChallenge } from '@portcullis/metadata';
+import { freePort, type LocalIssuer, startLocalIssuer } from '@portcullis/test-support';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from './helpers/idp.js';
-import { type LocalIssuer, startLocalIssuer } from './helpers/local-issuer.js';
 import { modernCall, type RunningProxy, startProxy } from './helpers/proxy.js';
 import { type RecordingUpstream, startRecordingUpstream } from './helpers/recording-upstream.js';
 
@@ -46,12 +45,12 @@ describe('token validation toward clients (the proxy is the RS)', () => {
   it('[RS-12 RS-15] refuses expired, not-yet-valid, tampered and unknown-key tokens before forwarding', async () => {
     recorder.requests.length = 0;
     const aud = proxy.mcp;
-    const valid = await issuer.sign({ aud });
+    const valid = await issuer.sign(aud);
     const [head, payload] = valid.split('.');
     const cases = [
-      await issuer.sign({ aud, exp: now() - 60, iat: now() - 120 }),
-      await issuer.sign({ aud, nbf: now() + 120 }),
-      await issuer.sign({ aud }, { kid: 'unknown-kid' }),
+      await issuer.sign(aud, { exp: now() - 60, iat: now() - 120 }),
+      await issuer.sign(aud, { nbf: now() + 120 }),
+      await issuer.sign(aud, {}, { kid: 'unknown-kid' }),
       `${head}.${payload}.${'A'.repeat(86)}`,
     ];
     for (const token of cases) expect(await status(token)).toEqual({ status: 401, error: 'invalid_token' });
@@ -60,21 +59,19 @@ describe('token validation toward clients (the proxy is the RS)', () => {
   });
 
   it('[RS-13 RS-14] accepts only its own audience and the configured issuer', async () => {
-    expect(await status(await stranger.sign({ aud: proxy.mcp }))).toEqual({
+    expect(await status(await stranger.sign(proxy.mcp))).toEqual({
       status: 401,
       error: 'invalid_token',
     });
-    expect((await status(await issuer.sign({ aud: 'http://127.0.0.1:1/mcp' }))).status).toBe(401);
-    expect((await status(await issuer.sign({}))).status).toBe(401);
-    expect((await status(await issuer.sign({ aud: ['https://other.test/mcp', proxy.mcp] }))).status).toBe(
-      200,
-    );
+    expect((await status(await issuer.sign('http://127.0.0.1:1/mcp'))).status).toBe(401);
+    expect((await status(await issuer.sign(undefined))).status).toBe(401);
+    expect((await status(await issuer.sign(['https://other.test/mcp', proxy.mcp]))).status).toBe(200);
   });
 
   it('[RS-18] a broader scope from the hierarchy satisfies a tool that needs a narrower one', async () => {
     recorder.requests.length = 0;
     const call = { method: 'tools/call', params: { name: 'admin-stats', arguments: {} } };
-    expect((await status(await issuer.sign({ aud: proxy.mcp, scope: 'mcp:all' }), call)).status).toBe(200);
+    expect((await status(await issuer.sign(proxy.mcp, { scope: 'mcp:all' }), call)).status).toBe(200);
     const identity = String(recorder.requests[0]?.headers.authorization).replace(/^Bearer /, '');
     expect(decodeJwt(identity).scope).toBe('mcp:all');
   });
@@ -94,7 +91,7 @@ describe('token validation toward clients (the proxy is the RS)', () => {
   });
 
   it('[RS-28 PX-10] a 2026-07-28 body whose _meta version differs from MCP-Protocol-Version gets 400 -32020', async () => {
-    const token = await issuer.sign({ aud: proxy.mcp });
+    const token = await issuer.sign(proxy.mcp);
     const res = await fetch(proxy.mcp, {
       method: 'POST',
       headers: {

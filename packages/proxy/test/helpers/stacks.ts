@@ -1,9 +1,10 @@
 import { createReferenceMcpServer } from '@portcullis/app-mcp-server';
 import type { RunningIdp } from '@portcullis/idp';
+import { embeddedIdpToken, freePort } from '@portcullis/test-support';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import type { ProxyOptionsInput } from '../../src/index.js';
-import { freePort, obtainAccessToken, startTestIdp } from './idp.js';
+import { startTestIdp } from './idp.js';
 import { type RunningProxy, startProxy } from './proxy.js';
 import { type RecordingUpstream, startRecordingUpstream } from './recording-upstream.js';
 
@@ -42,18 +43,18 @@ export async function startReferenceStack(): Promise<ReferenceStack> {
     scopes: { default: ['mcp:tools'], tools: { 'admin-stats': ['mcp:admin'] } },
     cors: { origins: ['http://localhost:6274'] },
   });
-  const flow = { resource, username: 'joe', password: 'joe-pass' };
+  const flow = { resource, username: 'joe', password: 'joe-pass', clientName: 'Proxy tests' };
   const [joe, joeAdmin, alice] = await Promise.all([
-    obtainAccessToken(idp, { ...flow, scope: 'mcp:tools' }),
-    obtainAccessToken(idp, { ...flow, scope: 'mcp:tools mcp:admin' }),
-    obtainAccessToken(idp, { ...flow, scope: 'mcp:tools', username: 'alice', password: 'alice-pass' }),
+    embeddedIdpToken(idp.issuer, { ...flow, scope: 'mcp:tools' }),
+    embeddedIdpToken(idp.issuer, { ...flow, scope: 'mcp:tools mcp:admin' }),
+    embeddedIdpToken(idp.issuer, { ...flow, scope: 'mcp:tools', username: 'alice', password: 'alice-pass' }),
   ]);
   return {
     idp,
     upstream,
     upstreamUrl,
     proxy,
-    tokens: { joe, joeAdmin, alice },
+    tokens: { joe: joe.accessToken, joeAdmin: joeAdmin.accessToken, alice: alice.accessToken },
     close: async () => {
       await proxy.close();
       await upstream.close();
@@ -93,12 +94,14 @@ export async function startRecordedStack(
         ...options,
         idp: { issuer: idp.issuer, jwksUri: `${idp.issuer}/jwks` },
       });
-      tokens[name] = await obtainAccessToken(idp, {
+      const { accessToken } = await embeddedIdpToken(idp.issuer, {
         resource: `http://localhost:${port}/mcp`,
         scope: 'mcp:tools',
         username: 'joe',
         password: 'joe-pass',
+        clientName: 'Proxy tests',
       });
+      tokens[name] = accessToken;
     }),
   );
   return {

@@ -1,6 +1,6 @@
-import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { McpServer } from '@modelcontextprotocol/server';
+import { freePort } from '@portcullis/test-support';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import {
@@ -56,10 +56,7 @@ export async function startResourceServer(
   jwksUri: string,
   overrides: Partial<ResourceServerOptionsInput> = {},
 ): Promise<RunningServer> {
-  const probe = (await import('node:net')).createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
   const resource = `${origin}/mcp`;
   const logs: string[] = [];

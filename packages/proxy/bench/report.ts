@@ -1,0 +1,163 @@
+// The benchmark's output: Markdown tables with absolute figures, the proxy against the direct baseline of
+// the same run, and the targets of the issue with whether each is met. Informational: the exit code does not
+// depend on the targets (the benchmark is not a test).
+
+import { loadavg } from 'node:os';
+import type { Run } from './load.js';
+import { CHILD_FLAGS, type Memory, type RssResult } from './rss.js';
+import { SSE_EVENTS } from './sse-upstream.js';
+import { PROXY_LOG_LEVEL } from './stack.js';
+
+/** Median figures of the SSE streams of one path. */
+export interface SseFigures {
+  readonly totalMs: number;
+  readonly p50: number;
+  readonly p99: number;
+}
+
+/** `tools/call` under load (the configured concurrency) and unloaded (concurrency 1), per path. */
+export interface ToolsFigures {
+  readonly load: { readonly direct: Run; readonly proxy: Run };
+  readonly unloaded: { readonly direct: Run; readonly proxy: Run };
+}
+
+export interface Report {
+  readonly pinning: string;
+  /** 1-minute load average of the machine when the benchmark started. */
+  readonly loadAtStart: number;
+  readonly seconds: number;
+  readonly config: {
+    readonly requests: number;
+    readonly concurrency: number;
+    readonly latencyRequests: number;
+    readonly rounds: number;
+    readonly sseStreams: number;
+  };
+  readonly tools: ToolsFigures;
+  readonly sse: { readonly direct: SseFigures; readonly proxy: SseFigures };
+  readonly memory: RssResult;
+}
+
+const MB = 1_000_000;
+const RSS_TARGET = 150 * MB;
+const ms = (v: number) => `${v.toFixed(2)} ms`;
+const plus = (v: number) => `${v >= 0 ? '+' : '−'}${Math.abs(v).toFixed(2)} ms`;
+const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
+const mb = (v: number | undefined) => (v === undefined ? 'n/a' : `${(v / MB).toFixed(1)} MB`);
+const verdict = (ok: boolean | undefined) => (ok === undefined ? 'n/a' : ok ? 'met' : '**not met**');
+const table = (head: readonly string[], rows: readonly (readonly string[])[]) =>
+  [head, head.map(() => '---'), ...rows].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
+
+function toolsRows(direct: Run, proxy: Run): string[][] {
+  return [
+    [
+      'direct (client → upstream)',
+      direct.rps.toFixed(0),
+      '100%',
+      ms(direct.p50),
+      ms(direct.p99),
+      ms(direct.cpuMs),
+      '100%',
+    ],
+    [
+      'proxy (client → proxy → upstream)',
+      proxy.rps.toFixed(0),
+      pct(proxy.rps / direct.rps),
+      `${ms(proxy.p50)} (${plus(proxy.p50 - direct.p50)})`,
+      `${ms(proxy.p99)} (${plus(proxy.p99 - direct.p99)})`,
+      `${ms(proxy.cpuMs)} (${plus(proxy.cpuMs - direct.cpuMs)})`,
+      pct(direct.cpuMs / proxy.cpuMs),
+    ],
+  ];
+}
+
+const TOOLS_HEAD = ['Path', 'Requests/s', 'vs. direct', 'p50', 'p99', 'CPU/request', 'vs. direct (CPU)'];
+
+/** Microseconds per event of a stream that took `totalMs`. */
+const perEvent = (totalMs: number) => ((totalMs * 1000) / SSE_EVENTS).toFixed(1);
+
+const memoryRow = (state: string, m: Memory) => [
+  state,
+  mb(m.rss),
+  mb(m.anon),
+  mb(m.heapUsed),
+  mb(m.heapTotal),
+];
+
+export function printReport({ pinning, loadAtStart, seconds, config, tools, sse, memory }: Report): void {
+  const { load, unloaded } = tools;
+  console.log(
+    `\nNode ${process.version}, ${pinning}; proxy log level ${PROXY_LOG_LEVEL} (to /dev/null); ` +
+      `${seconds.toFixed(0)} s; load average ${loadAtStart.toFixed(1)} at the start, ` +
+      `${(loadavg()[0] ?? 0).toFixed(1)} at the end\n`,
+  );
+  console.log(
+    `Authenticated tools/call hello-world (2026-07-28, stateless), medians of ${config.rounds} rounds; ` +
+      `under load: ${config.requests} requests per path and round at concurrency ${config.concurrency}`,
+  );
+  console.log(table(TOOLS_HEAD, toolsRows(load.direct, load.proxy)));
+  console.log(`\nUnloaded: ${config.latencyRequests} requests per path and round at concurrency 1`);
+  console.log(table(TOOLS_HEAD, toolsRows(unloaded.direct, unloaded.proxy)));
+
+  console.log(
+    `\nSSE stream of ${SSE_EVENTS} events (POST → text/event-stream, one event per event-loop turn), ` +
+      `${config.rounds} rounds × ${config.sseStreams} streams per path, medians`,
+  );
+  const { direct, proxy } = sse;
+  console.log(
+    table(
+      ['Path', 'All events', 'Per event', 'Event latency p50', 'p99'],
+      [
+        ['direct', ms(direct.totalMs), `${perEvent(direct.totalMs)} µs`, ms(direct.p50), ms(direct.p99)],
+        [
+          'proxy',
+          `${ms(proxy.totalMs)} (×${(proxy.totalMs / direct.totalMs).toFixed(2)})`,
+          `${perEvent(proxy.totalMs)} µs (+${perEvent(proxy.totalMs - direct.totalMs)} µs)`,
+          `${ms(proxy.p50)} (${plus(proxy.p50 - direct.p50)})`,
+          `${ms(proxy.p99)} (${plus(proxy.p99 - direct.p99)})`,
+        ],
+      ],
+    ),
+  );
+
+  console.log(
+    `\nProxy memory (child process: node ${[...CHILD_FLAGS, 'dist/'].join(' ')}; /proc/<pid>/status): ` +
+      `${memory.opened} of ${memory.streams} ` +
+      `authenticated SSE GET streams, one token per stream${memory.note === undefined ? '' : ` (${memory.note})`}`,
+  );
+  console.log(
+    table(
+      ['State', 'RSS (VmRSS)', 'anonymous (RssAnon)', 'V8 heap used', 'V8 heap total'],
+      [
+        memoryRow('idle (after a warm-up of 50 streams)', memory.idle),
+        memoryRow(`${memory.opened} open SSE streams`, memory.open),
+        memoryRow('after closing them', memory.afterClose),
+      ],
+    ),
+  );
+
+  const throughput = load.proxy.rps / load.direct.rps;
+  const cpuThroughput = load.direct.cpuMs / load.proxy.cpuMs;
+  const addedUnloaded = unloaded.proxy.p50 - unloaded.direct.p50;
+  const addedLoaded = load.proxy.p50 - load.direct.p50;
+  const addedEvent = proxy.p50 - direct.p50;
+  const rss = memory.open.rss;
+  const rssOk = rss === undefined ? undefined : rss < RSS_TARGET && memory.opened >= 1_000;
+  console.log(
+    `\nTargets\n${table(
+      ['Target', 'Measured', 'Result'],
+      [
+        ['tools/call throughput ≥ 80% of direct', pct(throughput), verdict(throughput >= 0.8)],
+        ['… the same from CPU time per request', pct(cpuThroughput), verdict(cpuThroughput >= 0.8)],
+        ['tools/call added p50 ≤ 1 ms, unloaded', plus(addedUnloaded), verdict(addedUnloaded <= 1)],
+        [
+          `tools/call added p50 ≤ 1 ms, concurrency ${config.concurrency}`,
+          plus(addedLoaded),
+          verdict(addedLoaded <= 1),
+        ],
+        ['SSE: added p50 per event ≤ 1 ms', plus(addedEvent), verdict(addedEvent <= 1)],
+        ['RSS < 150 MB with 1,000 open SSE streams', mb(rss), verdict(rssOk)],
+      ],
+    )}`,
+  );
+}

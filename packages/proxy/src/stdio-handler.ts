@@ -1,0 +1,147 @@
+import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { type JSONRPCMessage, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/server';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { InFlight, InFlightEntry } from './in-flight.js';
+import { JSONRPC_SERVER_ERROR, MCP_SESSION_NOT_FOUND, readMcpBody, sendRpcError } from './jsonrpc.js';
+import type { ProxyMetrics } from './metrics.js';
+import type { ResolvedProxyOptions } from './options.js';
+import { describeExit } from './stdio-process.js';
+import { StdioSession } from './stdio-session.js';
+import { StdioSessionError, type StdioSessions } from './stdio-sessions.js';
+
+/** MCP 2026-07-28 `UnsupportedProtocolVersion`. */
+const UNSUPPORTED_PROTOCOL_VERSION = -32022;
+/** The request headers the session transport reads. */
+const TRANSPORT_HEADERS = [
+  'accept',
+  'content-type',
+  'mcp-session-id',
+  'mcp-protocol-version',
+  'last-event-id',
+];
+
+/** What the stdio handler works with. */
+export interface StdioHandlerContext {
+  readonly options: ResolvedProxyOptions;
+  readonly stdio: StdioSessions;
+  readonly metrics: ProxyMetrics;
+  readonly inFlight: InFlight;
+}
+
+function single(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** The Fastify request as a web `Request` for the SDK transport (the body is passed already parsed). */
+function webRequest(request: FastifyRequest, path: string): Request {
+  const headers = new Headers();
+  for (const name of TRANSPORT_HEADERS) {
+    const value = single(request.headers[name]);
+    if (value !== undefined) headers.set(name, value);
+  }
+  return new Request(`http://stdio.invalid${path}`, { method: request.method, headers });
+}
+
+/** Write the transport's answer, streaming an SSE body as it comes; shutdown may end it. */
+function sendResponse(reply: FastifyReply, response: Response, context: StdioHandlerContext): void {
+  const raw = reply.raw;
+  reply.hijack();
+  raw.writeHead(response.status, {
+    ...(reply.getHeaders() as Record<string, string>),
+    ...Object.fromEntries(response.headers),
+  });
+  raw.flushHeaders();
+  if (response.body === null) {
+    raw.end();
+    return;
+  }
+  const body = Readable.fromWeb(response.body as WebReadableStream<Uint8Array>);
+  const streaming = (response.headers.get('content-type') ?? '').startsWith('text/event-stream');
+  const live: InFlightEntry = {
+    end: () => {
+      body.unpipe(raw);
+      raw.end();
+      body.destroy();
+    },
+  };
+  context.inFlight.add(live);
+  if (streaming) context.metrics.openStreams.inc();
+  body.once('close', () => {
+    context.inFlight.delete(live);
+    if (streaming) context.metrics.openStreams.dec();
+  });
+  body.once('error', () => raw.destroy());
+  raw.once('close', () => body.destroy());
+  body.pipe(raw);
+}
+
+/**
+ * The MCP endpoint's handler for a stdio upstream (after authentication, scopes and the session binding
+ * check): `initialize` without a session spawns a child and opens a session bound to the caller; requests
+ * with a session id go to that session's transport; `DELETE` ends the session and its child. 2026-07-28
+ * (stateless) requests get 400 `-32022`: a stdio server is one stateful 2025-era connection.
+ * @see https://modelcontextprotocol.io/specification/2025-11-25/basic/transports#session-management
+ */
+export function createStdioHandler(context: StdioHandlerContext) {
+  const { options, stdio, metrics } = context;
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    const sessionId = single(request.headers['mcp-session-id']);
+    const body = request.method === 'POST' ? readMcpBody(request.body) : undefined;
+    if (body?.modernVersion !== undefined) {
+      return sendRpcError(
+        reply,
+        400,
+        UNSUPPORTED_PROTOCOL_VERSION,
+        'this stdio upstream speaks the 2025 protocol only: send initialize and use the Mcp-Session-Id it returns',
+        { supported: [...SUPPORTED_PROTOCOL_VERSIONS], requested: body.modernVersion },
+      );
+    }
+    let session: StdioSession | JSONRPCMessage | undefined;
+    if (sessionId === undefined) {
+      const first = body?.batch === false ? body.messages[0] : undefined;
+      const id = first?.id;
+      if (first?.method !== 'initialize' || id === undefined || id === null) {
+        return sendRpcError(
+          reply,
+          400,
+          JSONRPC_SERVER_ERROR,
+          'Bad Request: Mcp-Session-Id header is required (a stdio upstream needs initialize first)',
+        );
+      }
+      try {
+        session = await stdio.open({ ...first, id }, request.mcpAuth);
+      } catch (error) {
+        if (!(error instanceof StdioSessionError)) throw error;
+        metrics.upstreamErrors.inc({ kind: error.kind });
+        request.log[error.status === 503 ? 'warn' : 'error']({ err: error }, 'stdio upstream: no session');
+        if (error.status === 503) reply.header('retry-after', '5');
+        return sendRpcError(reply, error.status, JSONRPC_SERVER_ERROR, error.publicMessage);
+      }
+    } else {
+      session = stdio.get(sessionId);
+      if (session === undefined) {
+        return sendRpcError(reply, 404, MCP_SESSION_NOT_FOUND, 'Session not found');
+      }
+      if (session.crashed !== undefined) {
+        const exit = describeExit(session.crashed);
+        await stdio.end(sessionId);
+        metrics.upstreamErrors.inc({ kind: 'exited' });
+        return sendRpcError(
+          reply,
+          502,
+          JSONRPC_SERVER_ERROR,
+          `the stdio MCP server of this session exited (${exit}); start a new session`,
+        );
+      }
+    }
+    if (!(session instanceof StdioSession)) return reply.type('application/json').send(session);
+    const parsedBody = request.method === 'POST' ? request.body : undefined;
+    const response = await session.transport.handleRequest(webRequest(request, options.mcpPath), {
+      parsedBody,
+    });
+    if (request.method === 'DELETE' && response.ok) await session.end();
+    sendResponse(reply, response, context);
+    return reply;
+  };
+}

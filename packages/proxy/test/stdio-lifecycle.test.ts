@@ -1,0 +1,192 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  alive,
+  callText,
+  connectLegacy,
+  INIT,
+  type LocalIssuer,
+  post,
+  startLocalIssuer,
+  startStdioProxy,
+  until,
+} from './stdio/stack.js';
+
+let issuer: LocalIssuer;
+
+beforeAll(async () => {
+  issuer = await startLocalIssuer();
+});
+afterAll(async () => {
+  await issuer?.close();
+});
+
+async function errorOf(res: Response) {
+  return ((await res.json()) as { error: { code: number; message: string } }).error;
+}
+
+describe('stdio upstream: child processes follow their sessions', () => {
+  it('DELETE ends the session and its child: the process is gone when the answer arrives', async () => {
+    const proxy = await startStdioProxy(issuer);
+    try {
+      const { client, transport } = await connectLegacy(proxy.mcp, await issuer.token(proxy.mcp, 'joe'));
+      const pid = Number(await callText(client, 'pid'));
+      expect(alive(pid)).toBe(true);
+      const session = transport.sessionId;
+      await transport.terminateSession();
+      expect(alive(pid)).toBe(false);
+      const after = await post(proxy.mcp, await issuer.token(proxy.mcp, 'joe'), INIT, session);
+      expect(after.status).toBe(404);
+      await client.close();
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('closing the proxy stops every child', async () => {
+    const proxy = await startStdioProxy(issuer);
+    const pids: number[] = [];
+    for (const sub of ['joe', 'alice', 'bob']) {
+      const { client } = await connectLegacy(proxy.mcp, await issuer.token(proxy.mcp, sub));
+      pids.push(Number(await callText(client, 'pid')));
+    }
+    expect(pids.every(alive)).toBe(true);
+    await proxy.close();
+    expect(pids.some(alive)).toBe(false);
+  });
+
+  it('a child that crashes mid-call fails the call with a JSON-RPC error, then 502, then 404', async () => {
+    const proxy = await startStdioProxy(issuer);
+    try {
+      const joe = await issuer.token(proxy.mcp, 'joe');
+      const { client, transport } = await connectLegacy(proxy.mcp, joe);
+      const pid = Number(await callText(client, 'pid'));
+      await expect(client.callTool({ name: 'crash', arguments: {} })).rejects.toThrow(
+        /stdio MCP server exited \(code 3\)/,
+      );
+      expect(alive(pid)).toBe(false);
+      const ping = { jsonrpc: '2.0', id: 7, method: 'ping' };
+      const next = await post(proxy.mcp, joe, ping, transport.sessionId);
+      expect(next.status).toBe(502);
+      expect((await errorOf(next)).message).toMatch(/exited \(code 3\); start a new session/);
+      expect((await post(proxy.mcp, joe, ping, transport.sessionId)).status).toBe(404);
+      await client.close();
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('ends an idle session and its child after sessions.idleMs', async () => {
+    const proxy = await startStdioProxy(issuer, {}, { idleMs: 300 });
+    try {
+      const joe = await issuer.token(proxy.mcp, 'joe');
+      const { client, transport } = await connectLegacy(proxy.mcp, joe);
+      const pid = Number(await callText(client, 'pid'));
+      await until(() => !alive(pid));
+      const ping = { jsonrpc: '2.0', id: 8, method: 'ping' };
+      expect((await post(proxy.mcp, joe, ping, transport.sessionId)).status).toBe(404);
+      await client.close();
+    } finally {
+      await proxy.close();
+    }
+  });
+});
+
+describe('stdio upstream: limits and start-up failures', () => {
+  it('answers 503 beyond upstream.maxProcesses and accepts again once a session ends', async () => {
+    const proxy = await startStdioProxy(issuer, { maxProcesses: 2 });
+    try {
+      const joe = await issuer.token(proxy.mcp, 'joe');
+      const first = await connectLegacy(proxy.mcp, joe);
+      await connectLegacy(proxy.mcp, joe);
+      const refused = await post(proxy.mcp, joe, INIT);
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get('retry-after')).toBe('5');
+      expect((await errorOf(refused)).message).toMatch(/as many stdio MCP server processes as it may/);
+      expect(proxy.logText()).toContain('ERR_PORTCULLIS_PROXY_STDIO_LIMIT');
+      await first.transport.terminateSession();
+      const third = await connectLegacy(proxy.mcp, joe);
+      expect(await callText(third.client, 'hello-world', { name: 'again' })).toBe('Hello, again!');
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('answers 502 when the command cannot start, naming the command in the log only', async () => {
+    const proxy = await startStdioProxy(issuer, { command: 'portcullis-no-such-mcp-server', args: [] });
+    try {
+      const res = await post(proxy.mcp, await issuer.token(proxy.mcp, 'joe'), INIT);
+      expect(res.status).toBe(502);
+      const error = await errorOf(res);
+      expect(error).toMatchObject({
+        code: -32000,
+        message: 'the proxy could not start its stdio MCP server',
+      });
+      expect(proxy.logText()).toContain('ERR_PORTCULLIS_PROXY_STDIO_SPAWN_FAILED');
+      expect(proxy.logText()).toContain(
+        'could not start the stdio MCP server \\"portcullis-no-such-mcp-server\\": spawn portcullis-no-such-mcp-server ENOENT',
+      );
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('answers 502 when the child exits before answering initialize, and logs its stderr', async () => {
+    const proxy = await startStdioProxy(issuer, { env: { FIXTURE_MODE: 'exit-at-start' } });
+    try {
+      const res = await post(proxy.mcp, await issuer.token(proxy.mcp, 'joe'), INIT);
+      expect(res.status).toBe(502);
+      expect((await errorOf(res)).message).toBe('the stdio MCP server exited before answering initialize');
+      expect(proxy.logText()).toMatch(/exited \(code 2\) before answering initialize/);
+      expect(proxy.logText()).toMatch(/\[stdio \d+\] fixture: exiting at start/);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('answers 504 and stops the child when it does not answer initialize within upstream.timeoutMs', async () => {
+    const proxy = await startStdioProxy(issuer, { env: { FIXTURE_MODE: 'silent' }, timeoutMs: 300 });
+    try {
+      const res = await post(proxy.mcp, await issuer.token(proxy.mcp, 'joe'), INIT);
+      expect(res.status).toBe(504);
+      expect((await errorOf(res)).message).toBe('the stdio MCP server did not answer initialize in time');
+      expect(proxy.logText()).toMatch(/did not answer initialize within 300 ms/);
+      const metrics = await (await fetch(proxy.mcp.replace('/mcp', '/metrics'))).text();
+      expect(metrics).toMatch(/^portcullis_proxy_stdio_processes 0$/m);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('passes an initialize error of the child to the client, without a session or a process left', async () => {
+    const proxy = await startStdioProxy(issuer, { env: { FIXTURE_MODE: 'refuse-initialize' } });
+    try {
+      const res = await post(proxy.mcp, await issuer.token(proxy.mcp, 'joe'), INIT);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('mcp-session-id')).toBeNull();
+      expect(await res.json()).toEqual({
+        jsonrpc: '2.0',
+        id: 1,
+        error: { code: -32602, message: 'fixture refuses to initialize' },
+      });
+      const metrics = await (await fetch(proxy.mcp.replace('/mcp', '/metrics'))).text();
+      expect(metrics).toMatch(/^portcullis_proxy_stdio_processes 0$/m);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('answers 400 to a request without a session that is not initialize', async () => {
+    const proxy = await startStdioProxy(issuer);
+    try {
+      const res = await post(proxy.mcp, await issuer.token(proxy.mcp, 'joe'), {
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'tools/list',
+      });
+      expect(res.status).toBe(400);
+      expect((await errorOf(res)).message).toMatch(/Mcp-Session-Id header is required/);
+    } finally {
+      await proxy.close();
+    }
+  });
+});

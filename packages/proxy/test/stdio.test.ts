@@ -1,0 +1,160 @@
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { parseBearerChallenge } from '@portcullis/metadata';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  callText,
+  connectLegacy,
+  INIT,
+  type LocalIssuer,
+  post,
+  type StdioProxy,
+  startLocalIssuer,
+  startStdioProxy,
+} from './stdio/stack.js';
+
+let issuer: LocalIssuer;
+let proxy: StdioProxy;
+let joe: string;
+let alice: string;
+let stdinLog: string;
+
+beforeAll(async () => {
+  issuer = await startLocalIssuer();
+  stdinLog = join(await mkdtemp(join(tmpdir(), 'portcullis-stdio-')), 'stdin.log');
+  process.env.PORTCULLIS_TEST_SECRET = 'proxy-only-secret';
+  proxy = await startStdioProxy(issuer, { env: { FIXTURE_STDIN_LOG: stdinLog } });
+  joe = await issuer.token(proxy.mcp, 'joe');
+  alice = await issuer.token(proxy.mcp, 'alice');
+});
+afterAll(async () => {
+  delete process.env.PORTCULLIS_TEST_SECRET;
+  await proxy?.close();
+  await issuer?.close();
+});
+
+describe('stdio upstream: a stdio MCP server behind the proxy', () => {
+  it('[PX-01] the SDK v2 client in legacy mode (2025-11-25) calls hello-world through the proxy', async () => {
+    const { client, transport } = await connectLegacy(proxy.mcp, joe);
+    expect(client.getProtocolEra()).toBe('legacy');
+    expect(transport.sessionId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(await callText(client, 'hello-world', { name: 'joe' })).toBe('Hello, joe!');
+    const tools = await client.listTools();
+    expect(tools.tools.map((t) => t.name)).toContain('pid');
+    await transport.terminateSession();
+    await client.close();
+  });
+
+  it('[PX-11 RS-22] gives each caller its own child and refuses one caller the session of another (404)', async () => {
+    const a = await connectLegacy(proxy.mcp, joe);
+    const b = await connectLegacy(proxy.mcp, alice);
+    const pidA = await callText(a.client, 'pid');
+    const pidB = await callText(b.client, 'pid');
+    expect(pidA).not.toBe(pidB);
+    const stolen = await post(
+      proxy.mcp,
+      alice,
+      { jsonrpc: '2.0', id: 9, method: 'tools/call', params: { name: 'pid', arguments: {} } },
+      a.transport.sessionId,
+    );
+    expect(stolen.status).toBe(404);
+    expect(((await stolen.json()) as { error: { code: number } }).error.code).toBe(-32001);
+    expect(await callText(a.client, 'pid')).toBe(pidA);
+    await Promise.all([a.transport.terminateSession(), b.transport.terminateSession()]);
+    await Promise.all([a.client.close(), b.client.close()]);
+  });
+
+  it("delivers the child's progress notifications during a call, next to a concurrent call", async () => {
+    const { client, transport } = await connectLegacy(proxy.mcp, joe);
+    const seen: number[] = [];
+    const [result, hello] = await Promise.all([
+      client.callTool(
+        { name: 'progress', arguments: {} },
+        { onprogress: (p: { progress: number }) => void seen.push(p.progress) },
+      ),
+      callText(client, 'hello-world', { name: 'meanwhile' }),
+    ]);
+    expect((result as { content: { text: string }[] }).content[0]?.text).toBe('done');
+    expect(hello).toBe('Hello, meanwhile!');
+    expect(seen).toEqual([1, 2]);
+    await transport.terminateSession();
+    await client.close();
+  });
+
+  it('[RS-01 RS-21] refuses a request without a token with 401 before spawning, also inside a session', async () => {
+    const before = proxy.logText().split('started for a new session').length;
+    const res = await post(proxy.mcp, undefined, INIT);
+    expect(res.status).toBe(401);
+    expect(parseBearerChallenge(res.headers.get('www-authenticate') ?? '')?.resource_metadata).toBe(
+      proxy.mcp.replace('/mcp', '/.well-known/oauth-protected-resource/mcp'),
+    );
+    expect(proxy.logText().split('started for a new session').length).toBe(before);
+    const { client, transport } = await connectLegacy(proxy.mcp, joe);
+    const ping = { jsonrpc: '2.0', id: 5, method: 'ping' };
+    expect((await post(proxy.mcp, undefined, ping, transport.sessionId)).status).toBe(401);
+    const ok = await post(proxy.mcp, joe, ping, transport.sessionId);
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toContain('"id":5');
+    await transport.terminateSession();
+    await client.close();
+  });
+
+  it('answers 2026-07-28 requests with 400 -32022 listing 2025 versions, so auto clients fall back', async () => {
+    const res = await fetch(proxy.mcp, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${joe}`,
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-protocol-version': '2026-07-28',
+        'mcp-method': 'server/discover',
+      },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'server/discover',
+        params: {
+          _meta: {
+            'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+            'io.modelcontextprotocol/clientCapabilities': {},
+          },
+        },
+      }),
+    });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { error: { code: number; data: { supported: string[] } } };
+    expect(body.error.code).toBe(-32022);
+    expect(body.error.data.supported).toContain('2025-11-25');
+    expect(body.error.data.supported).not.toContain('2026-07-28');
+
+    const client = new Client({ name: 'auto', version: '1.0.0' }, { versionNegotiation: { mode: 'auto' } });
+    const transport = new StreamableHTTPClientTransport(new URL(proxy.mcp), {
+      authProvider: { token: async () => joe },
+    });
+    await client.connect(transport);
+    expect(client.getProtocolEra()).toBe('legacy');
+    expect(await callText(client, 'hello-world', { name: 'auto' })).toBe('Hello, auto!');
+    await transport.terminateSession();
+    await client.close();
+  });
+
+  it('[PX-02 PX-13] the child gets neither the client token nor the proxy environment; its stderr is logged', async () => {
+    const { client, transport } = await connectLegacy(proxy.mcp, joe);
+    const pid = await callText(client, 'pid');
+    const env = JSON.parse(await callText(client, 'env')) as Record<string, string>;
+    expect(env.FIXTURE_STDIN_LOG).toBe(stdinLog);
+    expect(env.PORTCULLIS_TEST_SECRET).toBeUndefined();
+    expect(JSON.stringify(env)).not.toContain(joe);
+    const stdin = await readFile(stdinLog, 'utf8');
+    expect(stdin).toContain('"tools/call"');
+    expect(stdin).not.toContain(joe);
+    expect(stdin.toLowerCase()).not.toContain('bearer');
+    await transport.terminateSession();
+    await client.close();
+    expect(proxy.logText()).toContain(`[stdio ${pid}] fixture: ready as ${pid}`);
+    expect(proxy.logText()).not.toContain(joe);
+    expect(proxy.logText()).not.toContain(joe.split('.')[2] ?? joe);
+  });
+});

@@ -1,0 +1,57 @@
+// A tiny stdio MCP server for the stdio-upstream tests, written with the SDK (plain ESM: spawned as
+// `node test/stdio/fixture-server.mjs`, no loader). FIXTURE_MODE=exit-at-start exits before reading
+// anything, =silent never answers, =refuse-initialize answers initialize with an error;
+// FIXTURE_STDIN_LOG=<file> copies every byte received on stdin into that file.
+import { createWriteStream } from 'node:fs';
+import { McpServer } from '@modelcontextprotocol/server';
+import { StdioServerTransport } from '@modelcontextprotocol/server/stdio';
+import { z } from 'zod';
+
+if (process.env.FIXTURE_MODE === 'exit-at-start') {
+  process.stderr.write('fixture: exiting at start\n');
+  process.exit(2);
+}
+if (process.env.FIXTURE_MODE === 'silent') {
+  process.stdin.resume();
+} else if (process.env.FIXTURE_MODE === 'refuse-initialize') {
+  process.stdin.setEncoding('utf8').on('data', (line) => {
+    const { id } = JSON.parse(line);
+    const error = { code: -32602, message: 'fixture refuses to initialize' };
+    process.stdout.write(`${JSON.stringify({ jsonrpc: '2.0', id, error })}\n`);
+  });
+}
+if (process.env.FIXTURE_STDIN_LOG) {
+  const log = createWriteStream(process.env.FIXTURE_STDIN_LOG, { flags: 'a' });
+  process.stdin.on('data', (chunk) => log.write(chunk));
+}
+
+if (process.env.FIXTURE_MODE) await new Promise(() => process.stdin.once('end', () => process.exit(0)));
+
+const server = new McpServer({ name: 'stdio-fixture', version: '1.0.0' });
+server.registerTool(
+  'hello-world',
+  { description: 'Greets you by name', inputSchema: z.object({ name: z.string() }) },
+  async ({ name }) => ({ content: [{ type: 'text', text: `Hello, ${name}!` }] }),
+);
+server.registerTool('pid', { description: 'The process id of this server' }, async () => ({
+  content: [{ type: 'text', text: String(process.pid) }],
+}));
+server.registerTool('env', { description: 'The environment of this server, as JSON' }, async () => ({
+  content: [{ type: 'text', text: JSON.stringify(process.env) }],
+}));
+server.registerTool('progress', { description: 'Reports progress twice, then answers' }, async (ctx) => {
+  const progressToken = ctx.mcpReq._meta?.progressToken;
+  for (const progress of [1, 2]) {
+    if (progressToken === undefined) break;
+    await ctx.mcpReq.notify({
+      method: 'notifications/progress',
+      params: { progressToken, progress, total: 2 },
+    });
+  }
+  return { content: [{ type: 'text', text: 'done' }] };
+});
+server.registerTool('crash', { description: 'Exits with code 3 without answering' }, async () => {
+  process.exit(3);
+});
+await server.connect(new StdioServerTransport());
+process.stderr.write(`fixture: ready as ${process.pid}\n`);
