@@ -4,9 +4,10 @@ import fp from 'fastify-plugin';
 import { createForwardHandler } from './forward.js';
 import { createIdentityForwarder, type IdentityForwarder } from './identity.js';
 import type { InFlight } from './in-flight.js';
+import { legacySsePlugin } from './legacy-sse-plugin.js';
 import { mcpProxyPlugin } from './mcp-proxy-plugin.js';
 import type { ProxyMetrics } from './metrics.js';
-import { JWKS_PATH, type ResolvedProxyOptions } from './options.js';
+import { httpUpstreamOf, JWKS_PATH, type ResolvedProxyOptions } from './options.js';
 import type { SessionBindings } from './sessions.js';
 import { createStdioHandler } from './stdio-handler.js';
 import { StdioSessions } from './stdio-sessions.js';
@@ -52,6 +53,9 @@ export const directModePlugin = fp(
     );
     const handler = createForwardHandler({ ...context, upstream, identity });
     await app.register(mcpProxyPlugin, { ...context, handler });
+    if (httpUpstreamOf(context.options).legacySse.enabled) {
+      await app.register(legacySsePlugin, { ...context, identity });
+    }
   },
   {
     name: '@portcullis/proxy/direct-mode',

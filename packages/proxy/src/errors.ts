@@ -12,7 +12,8 @@ export type ProxyErrorCode =
   | 'ERR_PORTCULLIS_PROXY_SESSION_CONFLICT'
   | 'ERR_PORTCULLIS_PROXY_STDIO_SPAWN_FAILED'
   | 'ERR_PORTCULLIS_PROXY_STDIO_EXITED'
-  | 'ERR_PORTCULLIS_PROXY_STDIO_LIMIT';
+  | 'ERR_PORTCULLIS_PROXY_STDIO_LIMIT'
+  | 'ERR_PORTCULLIS_PROXY_STORE_UNAVAILABLE';
 
 /** All {@link ProxyErrorCode} values, in declaration order. */
 export const PROXY_ERROR_CODES: readonly ProxyErrorCode[] = Object.freeze([
@@ -26,6 +27,7 @@ export const PROXY_ERROR_CODES: readonly ProxyErrorCode[] = Object.freeze([
   'ERR_PORTCULLIS_PROXY_STDIO_SPAWN_FAILED',
   'ERR_PORTCULLIS_PROXY_STDIO_EXITED',
   'ERR_PORTCULLIS_PROXY_STDIO_LIMIT',
+  'ERR_PORTCULLIS_PROXY_STORE_UNAVAILABLE',
 ] as const);
 
 /**
@@ -53,5 +55,16 @@ export class InvalidProxyOptionsError extends ProxyError {
     super(code, `invalid @portcullis/proxy options: ${issues.join('; ')}`);
     this.name = 'InvalidProxyOptionsError';
     this.issues = Object.freeze([...issues]);
+  }
+}
+
+/**
+ * The state store (Redis) did not answer in time or refused the command. The proxy answers 503 to requests
+ * that need it; the message names the store without credentials.
+ */
+export class StoreUnavailableError extends ProxyError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_PORTCULLIS_PROXY_STORE_UNAVAILABLE', message, options);
+    this.name = 'StoreUnavailableError';
   }
 }

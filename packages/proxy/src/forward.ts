@@ -1,14 +1,14 @@
 import { InsufficientScopeError, parseBearerChallenge, parseScope } from '@portcullis/metadata';
 import { type ChallengeContext, sendWireError } from '@portcullis/resource-server';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ProxyError } from './errors.js';
+import { ProxyError, StoreUnavailableError } from './errors.js';
 import { clientResponseHeaders, upstreamRequestHeaders } from './forward-headers.js';
 import type { IdentityForwarder } from './identity.js';
 import type { InFlight, InFlightEntry } from './in-flight.js';
 import { JSONRPC_SERVER_ERROR, sendRpcError } from './jsonrpc.js';
 import type { ProxyMetrics } from './metrics.js';
 import { httpUpstreamOf, type ResolvedProxyOptions } from './options.js';
-import type { SessionBindings } from './sessions.js';
+import { type SessionBindings, sendStoreUnavailable } from './sessions.js';
 import { type UpstreamClient, UpstreamError } from './upstream.js';
 
 /** What the forwarding handler works with. */
@@ -115,8 +115,17 @@ export function createForwardHandler(context: ForwardContext) {
     }
 
     const issued = single(response.headers['mcp-session-id']);
-    if (issued !== undefined && requestSession === undefined && !(await sessions.bind(issued, auth))) {
-      response.body.destroy();
+    let bound = true;
+    try {
+      if (issued !== undefined && requestSession === undefined) bound = await sessions.bind(issued, auth);
+    } catch (error) {
+      if (!(error instanceof StoreUnavailableError)) throw error;
+      response.body.once('error', () => {}).destroy();
+      inFlight.delete(pending);
+      return sendStoreUnavailable(request, reply, error);
+    }
+    if (!bound) {
+      response.body.once('error', () => {}).destroy();
       inFlight.delete(pending);
       metrics.upstreamErrors.inc({ kind: 'session_conflict' });
       const err = new ProxyError(
@@ -130,7 +139,10 @@ export function createForwardHandler(context: ForwardContext) {
       requestSession !== undefined &&
       (response.status === 404 || (request.method === 'DELETE' && response.status < 300))
     ) {
-      await sessions.release(requestSession);
+      // A binding that cannot be deleted now (store down) expires after sessions.idleMs.
+      await sessions.release(requestSession).catch((err: unknown) => {
+        request.log.warn({ err }, 'could not release a session binding');
+      });
     }
 
     const streaming = String(response.headers['content-type'] ?? '').startsWith('text/event-stream');

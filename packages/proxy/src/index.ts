@@ -27,6 +27,8 @@ export type {
   ProxyOptionsInput,
   ResolvedProxyOptions,
   StdioUpstreamOptions,
+  StoreOptions,
+  StoreOptionsInput,
 } from './options.js';
 export {
   DEFAULT_BODY_BYTES,
@@ -45,9 +47,10 @@ export {
   proxyOptionsSchema,
   resolveOptions,
 } from './options.js';
+export type { RedisStoreOptions } from './redis-store.js';
 export { createProxyServer, resourceServerOptionsFor } from './server.js';
 export { SessionBindings } from './sessions.js';
-export type { MemoryStoreOptions, Store } from './store.js';
+export type { JsonValue, MemoryStoreOptions, Store } from './store.js';
 export { MemoryStore } from './store.js';
 export type { UpstreamErrorKind, UpstreamRequest, UpstreamResponse } from './upstream.js';
 export { UpstreamClient, UpstreamError } from './upstream.js';

@@ -9,6 +9,7 @@ import {
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { decide, reasonForStatus } from './auth-decision.js';
+import { StoreUnavailableError } from './errors.js';
 import { EXPOSED_RESPONSE_HEADERS } from './forward-headers.js';
 import {
   headerMismatch,
@@ -21,7 +22,7 @@ import {
 } from './jsonrpc.js';
 import type { ProxyMetrics } from './metrics.js';
 import type { ResolvedProxyOptions } from './options.js';
-import type { SessionBindings } from './sessions.js';
+import { type SessionBindings, sendStoreUnavailable } from './sessions.js';
 
 /** Options of {@link mcpProxyPlugin}. `mcpAuthPlugin` of the resource-server kit must be registered first. */
 export interface McpProxyPluginOptions {
@@ -80,6 +81,10 @@ export const mcpProxyPlugin = fp(
           const reason = error instanceof MissingTokenError ? 'no_token' : error.error;
           decide(request, metrics, { decision: 'deny', reason }, error.status);
           return sendWireError(reply, error, challenge);
+        }
+        if (error instanceof StoreUnavailableError) {
+          decide(request, metrics, { decision: 'deny', reason: 'store_unavailable' }, 503);
+          return sendStoreUnavailable(request, reply, error);
         }
         const status = (error as FastifyError).statusCode ?? 500;
         if (status >= 400 && status < 500) {

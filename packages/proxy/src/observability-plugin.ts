@@ -2,11 +2,14 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { ProxyMetrics } from './metrics.js';
 import type { ResolvedProxyOptions } from './options.js';
+import type { Store } from './store.js';
 
 /** Options of {@link observabilityPlugin}. */
 export interface ObservabilityPluginOptions {
   readonly options: ResolvedProxyOptions;
   readonly metrics: ProxyMetrics;
+  /** The state store, probed by `/readyz` (`checks.store`) when given. */
+  readonly store?: Store;
 }
 
 /** One `/readyz` check. */
@@ -16,6 +19,28 @@ export interface ReadinessCheck {
   readonly status?: number;
   readonly error?: string;
   readonly ms: number;
+}
+
+async function probeStore(store: Store, timeoutMs: number): Promise<ReadinessCheck> {
+  const started = performance.now();
+  const ms = () => Math.round(performance.now() - started);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    await Promise.race([store.ping(), timeout]);
+    return { ok: true, url: store.url, ms: ms() };
+  } catch (error) {
+    return {
+      ok: false,
+      url: store.url,
+      error: error instanceof Error ? error.message : String(error),
+      ms: ms(),
+    };
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 async function probe(url: string, timeoutMs: number, accept: (res: Response) => Promise<boolean>) {
@@ -41,7 +66,7 @@ async function probe(url: string, timeoutMs: number, accept: (res: Response) => 
  * @see https://prometheus.io/docs/instrumenting/exposition_formats/
  */
 export const observabilityPlugin = fp(
-  async (app: FastifyInstance, { options, metrics }: ObservabilityPluginOptions) => {
+  async (app: FastifyInstance, { options, metrics, store }: ObservabilityPluginOptions) => {
     app.addHook('onResponse', async (request, reply) => {
       const labels = {
         route: request.routeOptions.url ?? 'unmatched',
@@ -58,7 +83,7 @@ export const observabilityPlugin = fp(
 
     app.get('/readyz', async (_request, reply) => {
       const timeout = options.readiness.timeoutMs;
-      const [idpJwks, upstream] = await Promise.all([
+      const [idpJwks, upstream, storeCheck] = await Promise.all([
         probe(options.idp.jwksUri, timeout, async (res) => {
           if (res.status !== 200) return false;
           const body = (await res.json().catch(() => undefined)) as { keys?: unknown } | undefined;
@@ -71,12 +96,16 @@ export const observabilityPlugin = fp(
             })
           : // A stdio upstream is spawned per session: nothing to probe in advance.
             { ok: true, url: `stdio:${options.upstream.command}`, ms: 0 },
+        store === undefined ? undefined : probeStore(store, timeout),
       ]);
-      const ready = idpJwks.ok && upstream.ok;
+      const ready = idpJwks.ok && upstream.ok && storeCheck?.ok !== false;
       return reply
         .code(ready ? 200 : 503)
         .header('cache-control', 'no-store')
-        .send({ status: ready ? 'ready' : 'not_ready', checks: { idpJwks, upstream } });
+        .send({
+          status: ready ? 'ready' : 'not_ready',
+          checks: { idpJwks, upstream, ...(storeCheck === undefined ? {} : { store: storeCheck }) },
+        });
     });
 
     app.get('/metrics', async (_request, reply) =>

@@ -2,7 +2,7 @@ import { isLoopbackHost, isScopeToken, protectedResourceMetadataUrls } from '@po
 import type { FastifyBaseLogger } from 'fastify';
 import { z } from 'zod';
 import { InvalidProxyOptionsError } from './errors.js';
-import type { Store } from './store.js';
+import { isStore, type Store } from './store.js';
 
 /** Default public base URL of the proxy (the local stack). */
 export const DEFAULT_PUBLIC_URL = 'http://localhost:9090';
@@ -25,6 +25,12 @@ export const DEFAULT_SESSION_IDLE_MS = 30 * 60_000;
 export const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
 /** Default timeout of each `/readyz` probe, in milliseconds. */
 export const DEFAULT_READINESS_TIMEOUT_MS = 2_000;
+/** Default prefix of every key the proxy writes to Redis. */
+export const DEFAULT_REDIS_KEY_PREFIX = 'portcullis:';
+/** Default time allowed to (re)connect to Redis before a command fails, in milliseconds. */
+export const DEFAULT_REDIS_CONNECT_TIMEOUT_MS = 2_000;
+/** Default time allowed for one Redis command's answer, in milliseconds. */
+export const DEFAULT_REDIS_COMMAND_TIMEOUT_MS = 1_000;
 /** Path of the proxy's JWK Set (RFC 7517), relative to the public base URL. */
 export const JWKS_PATH = '/.well-known/jwks.json';
 /** Default names of the identity headers in `headers` identity mode. */
@@ -77,6 +83,22 @@ const identitySchema = z.discriminatedUnion('mode', [
   }),
 ]);
 
+/** Default of `upstream.legacySse` (the 2024-11-05 HTTP+SSE transport): off. */
+export const DEFAULT_LEGACY_SSE = Object.freeze({
+  enabled: false,
+  ssePath: '/sse',
+  messagesPath: '/messages',
+});
+
+const legacyPath = z.string().regex(/^\/[^?#]*$/, 'must be a path starting with /');
+const legacySseSchema = z.strictObject({
+  enabled: z.boolean().default(DEFAULT_LEGACY_SSE.enabled),
+  /** Upstream path of the SSE `GET`; the proxy serves the same path. */
+  ssePath: legacyPath.default(DEFAULT_LEGACY_SSE.ssePath),
+  /** Upstream path of the message `POST`s; the proxy serves the same path. */
+  messagesPath: legacyPath.default(DEFAULT_LEGACY_SSE.messagesPath),
+});
+
 /** An MCP server over Streamable HTTP (`kind` may be omitted). */
 const httpUpstreamSchema = z.strictObject({
   kind: z.literal('http').default('http'),
@@ -87,6 +109,8 @@ const httpUpstreamSchema = z.strictObject({
   /** Extra client request headers to forward (the MCP headers always are). */
   forwardHeaders: z.array(headerName).default([]),
   identity: identitySchema.default({ mode: 'jwt', ttlSeconds: DEFAULT_IDENTITY_TTL_S }),
+  /** The 2024-11-05 HTTP+SSE transport: upstream paths (on `url`'s origin), served by the proxy at the same paths. */
+  legacySse: legacySseSchema.default({ ...DEFAULT_LEGACY_SSE }),
 });
 
 /** A stdio MCP server the proxy spawns itself, one process per MCP session (no shell). */
@@ -105,6 +129,43 @@ const stdioUpstreamSchema = z.strictObject({
   /** Time allowed for a new child to answer `initialize`. */
   timeoutMs: z.number().int().positive().default(DEFAULT_UPSTREAM_TIMEOUT_MS),
 });
+
+const redisUrl = z
+  .string()
+  .refine((v) => URL.canParse(v) && /^rediss?:$/.test(new URL(v).protocol), {
+    message: 'store.url must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379/0',
+  })
+  .refine(
+    (v) => !URL.canParse(v) || new URL(v).protocol !== 'redis:' || isLoopbackHost(new URL(v).hostname),
+    {
+      message: 'store.url must use rediss:// (TLS) unless the host is loopback (127.0.0.1, ::1, localhost)',
+    },
+  )
+  .refine((v) => !URL.canParse(v) || /^\/?(\d{1,2})?$/.test(new URL(v).pathname), {
+    message: 'store.url path must be empty or a database number, e.g. /0',
+  });
+
+/** Where the proxy keeps its state (session bindings; later facade mode's registrations, consent, relay state). */
+const storeSchema = z.preprocess(
+  (v) => (isStore(v) ? { kind: 'custom', store: v } : v),
+  z.discriminatedUnion('kind', [
+    /** This process's memory (default): one replica only. */
+    z.strictObject({ kind: z.literal('memory'), maxEntries: z.number().int().positive().optional() }),
+    /** Redis, shared by every replica using the same URL and prefix. */
+    z.strictObject({
+      kind: z.literal('redis'),
+      url: redisUrl,
+      keyPrefix: z
+        .string()
+        .regex(/^[A-Za-z0-9:._-]{1,64}$/, 'must be 1–64 letters, digits, ":", ".", "_" or "-"')
+        .default(DEFAULT_REDIS_KEY_PREFIX),
+      connectTimeoutMs: z.number().int().positive().default(DEFAULT_REDIS_CONNECT_TIMEOUT_MS),
+      commandTimeoutMs: z.number().int().positive().default(DEFAULT_REDIS_COMMAND_TIMEOUT_MS),
+    }),
+    /** A `Store` object given programmatically (`store: myStore` is accepted as a shorthand). */
+    z.strictObject({ kind: z.literal('custom'), store: z.custom<Store>(isStore, 'must implement Store') }),
+  ]),
+);
 
 /**
  * Direct mode (MCP 2025-06-18 and later): the proxy is the resource server clients see, validates the
@@ -175,7 +236,7 @@ export const directOptionsSchema = z.strictObject({
   /** A pino-compatible logger. Default: pino JSON at `info`, secrets redacted. */
   logger: z.custom<FastifyBaseLogger>((v) => typeof v === 'object' && v !== null).optional(),
   /** State store (session bindings). Default: in memory, this process only. */
-  store: z.custom<Store>((v) => typeof v === 'object' && v !== null).optional(),
+  store: storeSchema.default({ kind: 'memory' }),
 });
 
 /** Facade mode (the proxy as authorization server too): accepted by the schema, refused by resolveOptions. */
@@ -189,8 +250,18 @@ export const proxyOptionsSchema = z.preprocess(
 
 /** The options as written (defaults optional). */
 export type ProxyOptionsInput =
-  | (Omit<z.input<typeof directOptionsSchema>, 'mode'> & { mode?: 'direct' })
+  | (Omit<z.input<typeof directOptionsSchema>, 'mode' | 'store'> & {
+      mode?: 'direct';
+      /** `{ kind: 'memory' }` (default), `{ kind: 'redis', url, keyPrefix? }`, or a `Store` object. */
+      store?: StoreOptionsInput | Store;
+    })
   | { mode: 'facade'; [key: string]: unknown };
+/** The store options as written. */
+export type StoreOptionsInput =
+  | { kind: 'memory'; maxEntries?: number }
+  | { kind: 'redis'; url: string; keyPrefix?: string; connectTimeoutMs?: number; commandTimeoutMs?: number };
+/** The store options after defaults. */
+export type StoreOptions = z.output<typeof storeSchema>;
 /** An HTTP upstream after defaults. */
 export type HttpUpstreamOptions = z.output<typeof httpUpstreamSchema>;
 /** A stdio upstream after defaults. */

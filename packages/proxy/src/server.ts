@@ -14,9 +14,9 @@ import { InFlight } from './in-flight.js';
 import { createProxyMetrics } from './metrics.js';
 import { observabilityPlugin } from './observability-plugin.js';
 import { type ProxyOptionsInput, type ResolvedProxyOptions, resolveOptions } from './options.js';
+import { createStore } from './redis-store.js';
 import { SessionBindings } from './sessions.js';
 import { StdioSessions } from './stdio-sessions.js';
-import { MemoryStore } from './store.js';
 import { UpstreamClient } from './upstream.js';
 
 /**
@@ -73,7 +73,7 @@ export function createProxyServer(input: ProxyOptionsInput): FastifyInstance {
     return503OnClosing: true,
   });
   const metrics = createProxyMetrics();
-  const store = options.store ?? new MemoryStore();
+  const store = createStore(options.store, app.log);
   const sessions = new SessionBindings(store, options.sessions.idleMs);
   const upstream =
     options.upstream.kind === 'http'
@@ -91,9 +91,9 @@ export function createProxyServer(input: ProxyOptionsInput): FastifyInstance {
   });
   app.addHook('onClose', async () => {
     await upstream.close();
-    if (options.store === undefined) await store.close();
+    if (options.store.kind !== 'custom') await store.close();
   });
-  app.register(observabilityPlugin, { options, metrics });
+  app.register(observabilityPlugin, { options, metrics, store });
   app.register(protectedResourcePlugin, { options: rs });
   app.register(mcpAuthPlugin, { options: rs });
   app.register(directModePlugin, {

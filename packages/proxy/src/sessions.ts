@@ -1,12 +1,18 @@
 import type { AuthInfo } from '@modelcontextprotocol/server';
 import { sessionOwner } from '@portcullis/resource-server';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { StoreUnavailableError } from './errors.js';
+import { JSONRPC_SERVER_ERROR, sendRpcError } from './jsonrpc.js';
 import type { Store } from './store.js';
 
-const PREFIX = 'mcp-session:';
+/** The store namespace of the session bindings. */
+export const SESSION_NAMESPACE = 'mcp-session';
 
 /**
  * Binds each upstream 2025-era `Mcp-Session-Id` to the caller (issuer, subject, client) whose request
- * created it. A session id is never authentication: presented by anyone else it is unknown.
+ * created it, in the {@link Store} (namespace `mcp-session`, TTL = the session idle time, refreshed on use).
+ * With a shared store every proxy replica knows every binding. A session id is never authentication:
+ * presented by anyone else it is unknown. Store failures reject with `StoreUnavailableError` (503).
  * @see https://modelcontextprotocol.io/specification/2025-11-25/basic/security_best_practices#session-hijacking
  */
 export class SessionBindings {
@@ -17,26 +23,42 @@ export class SessionBindings {
 
   /** `true` when `sessionId` is bound to the caller of `auth`; refreshes the binding's idle timer. */
   async owns(sessionId: string, auth: AuthInfo | undefined): Promise<boolean> {
-    const owner = await this.store.get(PREFIX + sessionId);
+    const owner = await this.store.get(SESSION_NAMESPACE, sessionId);
     if (owner === undefined || owner !== sessionOwner(auth)) return false;
-    await this.store.set(PREFIX + sessionId, owner, this.idleMs);
-    return true;
+    return this.store.touch(SESSION_NAMESPACE, sessionId, this.idleMs);
   }
 
   /**
-   * Bind a session id the upstream just issued. Returns `false` (and changes nothing) when the id is already
-   * bound to another caller.
+   * Bind a session id the upstream just issued (atomically: of two replicas binding the same id, one wins).
+   * Returns `false` (and changes nothing) when the id is already bound to another caller.
    */
   async bind(sessionId: string, auth: AuthInfo | undefined): Promise<boolean> {
     const owner = sessionOwner(auth);
-    const current = await this.store.get(PREFIX + sessionId);
-    if (current !== undefined && current !== owner) return false;
-    await this.store.set(PREFIX + sessionId, owner, this.idleMs);
-    return true;
+    if (await this.store.setIfAbsent(SESSION_NAMESPACE, sessionId, owner, this.idleMs)) return true;
+    return this.owns(sessionId, auth);
   }
 
   /** Forget a session (after `DELETE`, or when the upstream no longer knows it). */
   async release(sessionId: string): Promise<void> {
-    await this.store.delete(PREFIX + sessionId);
+    await this.store.delete(SESSION_NAMESPACE, sessionId);
   }
+}
+
+/**
+ * Answer 503 with a JSON-RPC error (`-32000`) and `Retry-After: 5` because the state store is unavailable,
+ * and log the error (no credentials: the store URL is redacted).
+ */
+export function sendStoreUnavailable(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  error: StoreUnavailableError,
+): FastifyReply {
+  request.log.warn({ err: error, code: error.code }, 'state store unavailable');
+  reply.header('retry-after', '5');
+  return sendRpcError(
+    reply,
+    503,
+    JSONRPC_SERVER_ERROR,
+    'the proxy cannot reach its state store; retry later',
+  );
 }

@@ -1,17 +1,65 @@
+/** A value a {@link Store} keeps: anything `JSON.stringify` writes and `JSON.parse` reads back unchanged. */
+export type JsonValue =
+  | null
+  | boolean
+  | number
+  | string
+  | readonly JsonValue[]
+  | { readonly [key: string]: JsonValue };
+
 /**
  * Key-value state with expiry, shared by the proxy's features: today the 2025-era session bindings; facade
- * mode will keep registrations, consent and upstream grants here. Asynchronous so that a shared store
- * (Redis) can implement it for several proxy processes.
+ * mode will keep registrations, consent and relay state (OAuth `state`) here. Every key lives in a
+ * namespace (`mcp-session`, later `client`, `consent`, `oauth-state`, …: lowercase letters, digits, `-`);
+ * values are JSON. Asynchronous so that a shared store (Redis) can implement it for several proxy replicas;
+ * `setIfAbsent` and `take` are atomic across all of them.
+ *
+ * Operations of a shared store reject with a `ProxyError` `ERR_PORTCULLIS_PROXY_STORE_UNAVAILABLE`
+ * (`StoreUnavailableError`) when it cannot be reached in time; they never wait without a bound.
  */
 export interface Store {
+  /** Where the state lives, without credentials (`memory:`, `redis://127.0.0.1:6379/0`), for `/readyz`. */
+  readonly url: string;
   /** The value under `key`, or `undefined` when absent or expired. */
-  get(key: string): Promise<string | undefined>;
-  /** Store `value` under `key` for `ttlMs` milliseconds (replacing any value). */
-  set(key: string, value: string, ttlMs: number): Promise<void>;
-  /** Remove `key`. */
-  delete(key: string): Promise<void>;
+  get(namespace: string, key: string): Promise<JsonValue | undefined>;
+  /** Store `value` under `key` for `ttlMs` milliseconds, replacing any value. */
+  set(namespace: string, key: string, value: JsonValue, ttlMs: number): Promise<void>;
+  /** Store `value` only when `key` holds nothing (or has expired); `true` when it was stored. Atomic. */
+  setIfAbsent(namespace: string, key: string, value: JsonValue, ttlMs: number): Promise<boolean>;
+  /** Get and delete in one step (single-use state): of concurrent takes exactly one gets the value. */
+  take(namespace: string, key: string): Promise<JsonValue | undefined>;
+  /** Give a live `key` a new lifetime of `ttlMs`; `false` (and nothing stored) when it is absent. */
+  touch(namespace: string, key: string, ttlMs: number): Promise<boolean>;
+  /** Remove `key` (nothing happens when it is absent). */
+  delete(namespace: string, key: string): Promise<void>;
+  /** Resolve when the store answers (readiness probe); reject otherwise. */
+  ping(): Promise<void>;
   /** Release timers and connections. */
   close(): Promise<void>;
+}
+
+const NAMESPACE = /^[a-z][a-z0-9-]{0,63}$/;
+
+/** The full key of `key` in `namespace`, `<namespace>:<key>`. Throws a `TypeError` for a bad namespace or key. */
+export function storeKey(namespace: string, key: string): string {
+  if (!NAMESPACE.test(namespace)) {
+    throw new TypeError(`store namespace ${JSON.stringify(namespace)} must match ${NAMESPACE.source}`);
+  }
+  if (key.length === 0 || key.length > 1024) throw new TypeError('store keys must have 1 to 1024 characters');
+  return `${namespace}:${key}`;
+}
+
+/** Throws a `TypeError` when `ttlMs` is not a positive whole number of milliseconds. */
+export function checkTtl(ttlMs: number): void {
+  if (!Number.isSafeInteger(ttlMs) || ttlMs <= 0)
+    throw new TypeError('store TTLs must be positive integers (ms)');
+}
+
+/** `true` when `value` has every method of {@link Store} (for a store passed programmatically). */
+export function isStore(value: unknown): value is Store {
+  if (typeof value !== 'object' || value === null) return false;
+  const methods = ['get', 'set', 'setIfAbsent', 'take', 'touch', 'delete', 'ping', 'close'];
+  return methods.every((m) => typeof (value as Record<string, unknown>)[m] === 'function');
 }
 
 /** Options of {@link MemoryStore}. */
@@ -24,6 +72,7 @@ export interface MemoryStoreOptions {
 
 /** A {@link Store} in this process's memory: lost on restart, not shared between processes. */
 export class MemoryStore implements Store {
+  readonly url = 'memory:';
   readonly #entries = new Map<string, { value: string; until: number }>();
   readonly #max: number;
   readonly #timer: NodeJS.Timeout;
@@ -39,28 +88,62 @@ export class MemoryStore implements Store {
     return this.#entries.size;
   }
 
-  async get(key: string): Promise<string | undefined> {
+  #live(key: string) {
     const entry = this.#entries.get(key);
     if (entry === undefined) return undefined;
-    if (entry.until <= Date.now()) {
-      this.#entries.delete(key);
-      return undefined;
-    }
-    return entry.value;
+    if (entry.until > Date.now()) return entry;
+    this.#entries.delete(key);
+    return undefined;
   }
 
-  async set(key: string, value: string, ttlMs: number): Promise<void> {
+  #put(key: string, value: JsonValue, ttlMs: number): void {
+    checkTtl(ttlMs);
+    const text = JSON.stringify(value);
     this.#entries.delete(key);
     if (this.#entries.size >= this.#max) {
       const oldest = this.#entries.keys().next().value;
       if (oldest !== undefined) this.#entries.delete(oldest);
     }
-    this.#entries.set(key, { value, until: Date.now() + ttlMs });
+    this.#entries.set(key, { value: text, until: Date.now() + ttlMs });
   }
 
-  async delete(key: string): Promise<void> {
-    this.#entries.delete(key);
+  async get(namespace: string, key: string): Promise<JsonValue | undefined> {
+    const entry = this.#live(storeKey(namespace, key));
+    return entry === undefined ? undefined : (JSON.parse(entry.value) as JsonValue);
   }
+
+  async set(namespace: string, key: string, value: JsonValue, ttlMs: number): Promise<void> {
+    this.#put(storeKey(namespace, key), value, ttlMs);
+  }
+
+  async setIfAbsent(namespace: string, key: string, value: JsonValue, ttlMs: number): Promise<boolean> {
+    const full = storeKey(namespace, key);
+    if (this.#live(full) !== undefined) return false;
+    this.#put(full, value, ttlMs);
+    return true;
+  }
+
+  async take(namespace: string, key: string): Promise<JsonValue | undefined> {
+    const full = storeKey(namespace, key);
+    const entry = this.#live(full);
+    if (entry === undefined) return undefined;
+    this.#entries.delete(full);
+    return JSON.parse(entry.value) as JsonValue;
+  }
+
+  async touch(namespace: string, key: string, ttlMs: number): Promise<boolean> {
+    checkTtl(ttlMs);
+    const entry = this.#live(storeKey(namespace, key));
+    if (entry === undefined) return false;
+    entry.until = Date.now() + ttlMs;
+    return true;
+  }
+
+  async delete(namespace: string, key: string): Promise<void> {
+    this.#entries.delete(storeKey(namespace, key));
+  }
+
+  async ping(): Promise<void> {}
 
   /** Drop expired entries. */
   sweep(now = Date.now()): void {

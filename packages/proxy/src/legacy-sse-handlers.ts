@@ -1,0 +1,170 @@
+import { pipeline } from 'node:stream';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ProxyError } from './errors.js';
+import { clientResponseHeaders, upstreamRequestHeaders } from './forward-headers.js';
+import type { IdentityForwarder } from './identity.js';
+import type { InFlight, InFlightEntry } from './in-flight.js';
+import { JSONRPC_SERVER_ERROR, sendRpcError } from './jsonrpc.js';
+import { EndpointRewriter } from './legacy-sse-rewrite.js';
+import type { LegacySseSessions } from './legacy-sse-sessions.js';
+import type { LegacySseUpstream } from './legacy-sse-upstream.js';
+import type { ProxyMetrics } from './metrics.js';
+import { type HttpUpstreamOptions, httpUpstreamOf, type ResolvedProxyOptions } from './options.js';
+import { UpstreamError, type UpstreamResponse } from './upstream.js';
+
+/** What the HTTP+SSE handlers work with. */
+export interface LegacySseContext {
+  readonly options: ResolvedProxyOptions;
+  readonly identity: IdentityForwarder;
+  readonly upstream: LegacySseUpstream;
+  readonly sessions: LegacySseSessions;
+  readonly metrics: ProxyMetrics;
+  readonly inFlight: InFlight;
+}
+
+type Handler = (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
+
+/**
+ * Send one authorized request upstream with the proxy's identity (never the client's token). Answers the
+ * client itself and returns `undefined` when the upstream failed (502/504) or rejected the identity (502).
+ */
+async function sendUpstream(
+  context: LegacySseContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  call: { method: 'GET' | 'POST'; path: string; body: Buffer | undefined; signal: AbortSignal },
+): Promise<UpstreamResponse | undefined> {
+  const { identity, metrics, options } = context;
+  const target: HttpUpstreamOptions = httpUpstreamOf(options);
+  const auth = request.mcpAuth;
+  const headers = upstreamRequestHeaders(
+    request.headers,
+    target.forwardHeaders,
+    auth === undefined ? {} : await identity.headersFor(auth),
+    identity.headerNames,
+  );
+  const started = performance.now();
+  let response: UpstreamResponse;
+  try {
+    response = await context.upstream.send({ ...call, headers });
+  } catch (error) {
+    const failure =
+      error instanceof UpstreamError ? error : new UpstreamError('other', 'upstream request failed', error);
+    metrics.upstreamErrors.inc({ kind: failure.kind });
+    request.log.warn({ err: failure, kind: failure.kind }, 'legacy SSE upstream request failed');
+    sendRpcError(reply, failure.status, JSONRPC_SERVER_ERROR, failure.message);
+    return undefined;
+  }
+  metrics.upstreamLatency.observe({ status: String(response.status) }, (performance.now() - started) / 1000);
+  if (response.status !== 401) return response;
+  response.body.resume();
+  metrics.upstreamErrors.inc({ kind: 'rejected_identity' });
+  const err = new ProxyError(
+    'ERR_PORTCULLIS_PROXY_UPSTREAM_REJECTED_IDENTITY',
+    `the upstream ${context.upstream.origin}${call.method === 'GET' ? target.legacySse.ssePath : ''} answered 401 to the forwarded identity; configure it to trust issuer ${options.identityIssuer} with JWKS ${options.jwksUrl} and resource ${target.url}`,
+  );
+  request.log.error({ err }, 'upstream rejected the forwarded identity');
+  sendRpcError(
+    reply,
+    502,
+    JSONRPC_SERVER_ERROR,
+    'the upstream MCP server rejected the identity the proxy forwarded',
+  );
+  return undefined;
+}
+
+/** Pass a non-stream upstream answer (an error, or the 202 of a message) to the client as it is. */
+function passThrough(reply: FastifyReply, response: UpstreamResponse) {
+  return reply.code(response.status).headers(clientResponseHeaders(response.headers)).send(response.body);
+}
+
+/**
+ * `GET <ssePath>`: open the upstream SSE stream with the caller's identity and stream it to the client as it
+ * arrives, with the `endpoint` event rewritten to `<publicUrl><messagesPath>?sessionId=<proxy id>`, the id
+ * bound to the caller. Either side closing closes the other; the session ends with the stream.
+ * @see https://modelcontextprotocol.io/specification/2024-11-05/basic/transports#http-with-sse
+ */
+export function createLegacySseStreamHandler(context: LegacySseContext): Handler {
+  const { options, sessions, metrics, inFlight, upstream } = context;
+  const { ssePath, messagesPath } = httpUpstreamOf(options).legacySse;
+  const upstreamSseUrl = `${upstream.origin}${ssePath}`;
+  return async (request, reply) => {
+    const controller = new AbortController();
+    const pending: InFlightEntry = { end: () => controller.abort() };
+    inFlight.add(pending);
+    reply.raw.once('close', () => {
+      if (!reply.raw.writableFinished) controller.abort();
+    });
+    const response = await sendUpstream(context, request, reply, {
+      method: 'GET',
+      path: ssePath,
+      body: undefined,
+      signal: controller.signal,
+    }).finally(() => inFlight.delete(pending));
+    if (response === undefined) return reply;
+    const streaming = String(response.headers['content-type'] ?? '').startsWith('text/event-stream');
+    if (response.status !== 200 || !streaming) return passThrough(reply, response);
+
+    let sessionId: string | undefined;
+    const rewriter = new EndpointRewriter((url) => {
+      const target = URL.canParse(url, upstreamSseUrl) ? new URL(url, upstreamSseUrl) : undefined;
+      if (target?.origin !== upstream.origin) {
+        throw new Error(`the upstream endpoint event names ${url}, not a URL on ${upstream.origin}`);
+      }
+      sessionId = sessions.open(request.mcpAuth, `${target.pathname}${target.search}`);
+      return `${options.publicUrl}${messagesPath}?sessionId=${sessionId}`;
+    });
+    const raw = reply.raw;
+    const live: InFlightEntry = {
+      end: () => {
+        raw.end();
+        response.body.once('error', () => {}).destroy();
+      },
+    };
+    inFlight.add(live);
+    metrics.openStreams.inc();
+    // Hijacked so that the headers leave at once, before the first event.
+    reply.hijack();
+    raw.writeHead(200, {
+      ...(reply.getHeaders() as Record<string, string>),
+      ...clientResponseHeaders(response.headers),
+      'x-accel-buffering': 'no',
+    });
+    raw.flushHeaders();
+    pipeline(response.body, rewriter, raw, (error) => {
+      inFlight.delete(live);
+      metrics.openStreams.dec();
+      if (sessionId !== undefined) sessions.close(sessionId);
+      if (error !== undefined && error !== null && error.message !== 'Premature close') {
+        request.log.warn({ err: error }, 'legacy SSE stream ended with an error');
+      }
+    });
+    return reply;
+  };
+}
+
+/**
+ * `POST <messagesPath>?sessionId=…`: forward one JSON-RPC message of the caller's own session to the
+ * upstream's message URL with the proxy's identity; the answer (202) passes through. The routes' hooks have
+ * already checked the token, the body and the scopes, and that the session belongs to the caller.
+ */
+export function createLegacyMessageHandler(context: LegacySseContext): Handler {
+  return async (request, reply) => {
+    const { sessionId } = (request.query ?? {}) as { sessionId?: unknown };
+    const session = context.sessions.find(sessionId, request.mcpAuth);
+    if (session === undefined) throw new Error('the session check must run before the handler');
+    const controller = new AbortController();
+    reply.raw.once('close', () => {
+      if (!reply.raw.writableFinished) controller.abort();
+    });
+    const response = await sendUpstream(context, request, reply, {
+      method: 'POST',
+      path: session.target,
+      body: request.rawBody,
+      signal: controller.signal,
+    });
+    if (response === undefined) return reply;
+    if (response.status === 404) context.sessions.close(String(sessionId));
+    return passThrough(reply, response);
+  };
+}
