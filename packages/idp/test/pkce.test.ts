@@ -4,6 +4,7 @@ import { RS, startTestIdp } from './helpers/idp.js';
 import {
   authorizeUrl,
   Browser,
+  type FlowResult,
   pkce,
   registerPublicClient,
   runBrowserFlow,
@@ -17,6 +18,31 @@ beforeAll(async () => {
   clientId = await registerPublicClient(idp.issuer);
 });
 afterAll(() => idp.close());
+
+/** Run the browser flow for the registered client (scope mcp:tools). */
+function codeFlow(): Promise<FlowResult> {
+  return runBrowserFlow(idp.url, idp.issuer, { clientId, scope: 'mcp:tools' });
+}
+
+/**
+ * Redeem `flow`'s code as the registered client, with its verifier and redirect URI, for RS.
+ * `changes` replaces fields; `undefined` leaves one out.
+ */
+function redeem(flow: FlowResult, changes: Record<string, string | undefined> = {}) {
+  const params: Record<string, string | undefined> = {
+    grant_type: 'authorization_code',
+    code: flow.location.searchParams.get('code') ?? '',
+    client_id: clientId,
+    redirect_uri: 'http://127.0.0.1:3000/cb',
+    code_verifier: flow.verifier,
+    resource: RS,
+    ...changes,
+  };
+  return tokenRequest(
+    idp.issuer,
+    Object.fromEntries(Object.entries(params).filter((e): e is [string, string] => e[1] !== undefined)),
+  );
+}
 
 /** The redirect an /authorize request answers with, parsed. */
 async function authorizeRedirect(url: string): Promise<URL> {
@@ -47,28 +73,15 @@ describe('OAuth 2.1 §4.1.1 / RFC 7636: PKCE is required and only S256 is accept
   });
 
   it('[AS-04] rejects a token request with the wrong code_verifier (invalid_grant)', async () => {
-    const flow = await runBrowserFlow(idp.url, idp.issuer, { clientId, scope: 'mcp:tools' });
-    const { res, body } = await tokenRequest(idp.issuer, {
-      grant_type: 'authorization_code',
-      code: flow.location.searchParams.get('code') ?? '',
-      client_id: clientId,
-      redirect_uri: 'http://127.0.0.1:3000/cb',
-      code_verifier: pkce().verifier,
-      resource: RS,
-    });
+    const flow = await codeFlow();
+    const { res, body } = await redeem(flow, { code_verifier: pkce().verifier });
     expect(res.status).toBe(400);
     expect(body.error).toBe('invalid_grant');
   });
 
   it('[AS-04] rejects a token request without code_verifier with 400 invalid_grant', async () => {
-    const flow = await runBrowserFlow(idp.url, idp.issuer, { clientId, scope: 'mcp:tools' });
-    const { res, body } = await tokenRequest(idp.issuer, {
-      grant_type: 'authorization_code',
-      code: flow.location.searchParams.get('code') ?? '',
-      client_id: clientId,
-      redirect_uri: 'http://127.0.0.1:3000/cb',
-      resource: RS,
-    });
+    const flow = await codeFlow();
+    const { res, body } = await redeem(flow, { code_verifier: undefined });
     expect(res.status).toBe(400);
     expect(body.error).toBe('invalid_grant');
   });
@@ -76,18 +89,10 @@ describe('OAuth 2.1 §4.1.1 / RFC 7636: PKCE is required and only S256 is accept
 
 describe('OAuth 2.1 §4.1.2–4.1.3: authorization codes are single-use and bound to the client', () => {
   it('[AS-05] a second redemption of the same code is invalid_grant and revokes the first tokens', async () => {
-    const flow = await runBrowserFlow(idp.url, idp.issuer, { clientId, scope: 'mcp:tools' });
-    const params = {
-      grant_type: 'authorization_code',
-      code: flow.location.searchParams.get('code') ?? '',
-      client_id: clientId,
-      redirect_uri: 'http://127.0.0.1:3000/cb',
-      code_verifier: flow.verifier,
-      resource: RS,
-    };
-    const first = await tokenRequest(idp.issuer, params);
+    const flow = await codeFlow();
+    const first = await redeem(flow);
     expect(first.res.status).toBe(200);
-    const second = await tokenRequest(idp.issuer, params);
+    const second = await redeem(flow);
     expect(second.res.status).toBe(400);
     expect(second.body.error).toBe('invalid_grant');
     const refresh = await tokenRequest(idp.issuer, {
@@ -100,26 +105,17 @@ describe('OAuth 2.1 §4.1.2–4.1.3: authorization codes are single-use and boun
 
   it('[AS-05] a code redeemed by another client_id is invalid_grant', async () => {
     const other = await registerPublicClient(idp.issuer);
-    const flow = await runBrowserFlow(idp.url, idp.issuer, { clientId, scope: 'mcp:tools' });
-    const { res, body } = await tokenRequest(idp.issuer, {
-      grant_type: 'authorization_code',
-      code: flow.location.searchParams.get('code') ?? '',
-      client_id: other,
-      redirect_uri: 'http://127.0.0.1:3000/cb',
-      code_verifier: flow.verifier,
-    });
+    const flow = await codeFlow();
+    const { res, body } = await redeem(flow, { client_id: other, resource: undefined });
     expect(res.status).toBe(400);
     expect(body.error).toBe('invalid_grant');
   });
 
   it('[AS-05] a code redeemed with another redirect_uri is invalid_grant', async () => {
-    const flow = await runBrowserFlow(idp.url, idp.issuer, { clientId, scope: 'mcp:tools' });
-    const { res, body } = await tokenRequest(idp.issuer, {
-      grant_type: 'authorization_code',
-      code: flow.location.searchParams.get('code') ?? '',
-      client_id: clientId,
+    const flow = await codeFlow();
+    const { res, body } = await redeem(flow, {
       redirect_uri: 'http://127.0.0.1:3000/other',
-      code_verifier: flow.verifier,
+      resource: undefined,
     });
     expect(res.status).toBe(400);
     expect(body.error).toBe('invalid_grant');
@@ -127,17 +123,8 @@ describe('OAuth 2.1 §4.1.2–4.1.3: authorization codes are single-use and boun
 
   it('[AS-05] a code redeemed after its lifetime is 400 invalid_grant (one redeemed just before works)', async () => {
     const ttlMs = idp.idp.options.ttl.authorizationCode * 1000;
-    const early = await runBrowserFlow(idp.url, idp.issuer, { clientId, scope: 'mcp:tools' });
-    const late = await runBrowserFlow(idp.url, idp.issuer, { clientId, scope: 'mcp:tools' });
-    const redeem = (flow: typeof early) =>
-      tokenRequest(idp.issuer, {
-        grant_type: 'authorization_code',
-        code: flow.location.searchParams.get('code') ?? '',
-        client_id: clientId,
-        redirect_uri: 'http://127.0.0.1:3000/cb',
-        code_verifier: flow.verifier,
-        resource: RS,
-      });
+    const early = await codeFlow();
+    const late = await codeFlow();
     // Only the clock is faked (timers and I/O stay real): oidc-provider and the store read Date.now().
     vi.useFakeTimers({ toFake: ['Date'], now: Date.now() });
     try {
@@ -155,15 +142,8 @@ describe('OAuth 2.1 §4.1.2–4.1.3: authorization codes are single-use and boun
 
 describe('OAuth 2.1 §3.2.3 token response', () => {
   it('[AS-10] 200 JSON with Cache-Control: no-store, access_token, token_type Bearer and expires_in', async () => {
-    const flow = await runBrowserFlow(idp.url, idp.issuer, { clientId, scope: 'mcp:tools' });
-    const { res, body } = await tokenRequest(idp.issuer, {
-      grant_type: 'authorization_code',
-      code: flow.location.searchParams.get('code') ?? '',
-      client_id: clientId,
-      redirect_uri: 'http://127.0.0.1:3000/cb',
-      code_verifier: flow.verifier,
-      resource: RS,
-    });
+    const flow = await codeFlow();
+    const { res, body } = await redeem(flow);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
     expect(res.headers.get('cache-control')).toBe('no-store');

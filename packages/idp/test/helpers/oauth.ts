@@ -1,6 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { CookieJar } from './cookie-jar.js';
+import { CookieBrowser as Browser } from '@portcullis/test-support';
 import { ALICE, RS } from './idp.js';
+
+/** A browser for the IdP's pages: the shared cookie jar with manual redirects and form POSTs. */
+export { Browser };
 
 /** A PKCE S256 pair. */
 export function pkce(): { verifier: string; challenge: string } {
@@ -44,39 +47,6 @@ export async function registerPublicClient(issuer: string, extra: Record<string,
   });
   if (status !== 201) throw new Error(`registration failed: ${JSON.stringify(body)}`);
   return String(body.client_id);
-}
-
-/** A browser: cookie jar + manual redirects. */
-export class Browser {
-  readonly jar = new CookieJar();
-
-  async get(url: string): Promise<Response> {
-    const res = await fetch(url, { redirect: 'manual', headers: { cookie: this.jar.header(url) } });
-    this.jar.store(res);
-    return res;
-  }
-
-  async post(url: string, form: Record<string, string>): Promise<Response> {
-    const res = await fetch(url, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { cookie: this.jar.header(url), 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams(form),
-    });
-    this.jar.store(res);
-    return res;
-  }
-
-  /** Follow redirects on the IdP's origin; stop at the first page or at a redirect leaving it. */
-  async follow(res: Response, origin: string): Promise<Response> {
-    let current = res;
-    for (let i = 0; i < 10 && current.status >= 300 && current.status < 400; i++) {
-      const location = new URL(current.headers.get('location') ?? '', origin).href;
-      if (!location.startsWith(origin)) return current;
-      current = await this.get(location);
-    }
-    return current;
-  }
 }
 
 /** Parameters of an authorization request. */

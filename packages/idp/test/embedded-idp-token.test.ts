@@ -1,7 +1,7 @@
-import { type RunningIdp, startIdp } from '@portcullis/idp';
+import { embeddedIdpToken } from '@portcullis/test-support';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { embeddedIdpToken } from '../src/index.js';
+import { type RunningIdp, startIdp } from '../src/index.js';
 
 const RESOURCE = 'https://rs.test/mcp';
 const joe = { username: 'joe', password: 'joe-pass' };
