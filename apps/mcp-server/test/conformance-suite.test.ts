@@ -1,37 +1,23 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { freePort, type LocalIssuer, startLocalIssuer } from '@portcullis/test-support';
-import type { FastifyInstance } from 'fastify';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createReferenceMcpServer } from '../src/server.js';
 import { type Forwarder, startForwarder } from './helpers/forwarder.js';
+import { useReferenceServer } from './helpers/reference-server.js';
 
 const CLI = fileURLToPath(
   new URL('../node_modules/@modelcontextprotocol/conformance/dist/index.js', import.meta.url),
 );
 
-let issuer: LocalIssuer;
-let app: FastifyInstance;
+const env = useReferenceServer();
 let forwarder: Forwarder;
 
 beforeAll(async () => {
-  issuer = await startLocalIssuer();
-  const port = await freePort();
-  const resource = `http://localhost:${port}/mcp`;
-  app = createReferenceMcpServer({
-    resource,
-    issuer: issuer.issuer,
-    jwksUri: issuer.jwksUri,
-    logger: pino({ level: 'silent' }),
-  });
-  await app.listen({ host: '127.0.0.1', port });
-  forwarder = await startForwarder(`http://127.0.0.1:${port}`, () => issuer.sign(resource));
+  const { issuer, resource } = env;
+  forwarder = await startForwarder(`http://127.0.0.1:${new URL(resource).port}`, () => issuer.sign(resource));
 });
+// Hooks run as a stack (Vitest's default): this closes the forwarder before the server and the issuer.
 afterAll(async () => {
   await forwarder.close();
-  await app.close();
-  await issuer.close();
 });
 
 /** Run `conformance server --url … --scenario …` with a time limit; exit code plus output. */

@@ -1,44 +1,23 @@
 import { Client, InsufficientScopeError, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as TransportV1 } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { freePort, type LocalIssuer, startLocalIssuer } from '@portcullis/test-support';
-import type { FastifyInstance } from 'fastify';
-import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createReferenceMcpServer, userAgentProduct } from '../src/server.js';
+import { describe, expect, it } from 'vitest';
+import { userAgentProduct } from '../src/server.js';
+import { useReferenceServer } from './helpers/reference-server.js';
 
-let issuer: LocalIssuer;
-let app: FastifyInstance;
-let resource: string;
-
-beforeAll(async () => {
-  issuer = await startLocalIssuer();
-  const port = await freePort();
-  resource = `http://localhost:${port}/mcp`;
-  app = createReferenceMcpServer({
-    resource,
-    issuer: issuer.issuer,
-    jwksUri: issuer.jwksUri,
-    logger: pino({ level: 'silent' }),
-  });
-  await app.listen({ host: '127.0.0.1', port });
-});
-afterAll(async () => {
-  await app.close();
-  await issuer.close();
-});
+const env = useReferenceServer();
 
 function textOf(result: unknown): string {
   return ((result as { content?: { text?: string }[] }).content ?? []).map((c) => c.text ?? '').join('');
 }
 
 async function v2(mode: 'auto' | 'legacy', scope = 'mcp:tools') {
-  const token = await issuer.sign(resource, { scope });
+  const token = await env.issuer.sign(env.resource, { scope });
   const client = new Client(
     { name: 'guide', version: '1.0.0' },
     mode === 'auto' ? { versionNegotiation: { mode: 'auto' } } : {},
   );
-  const transport = new StreamableHTTPClientTransport(new URL(resource), {
+  const transport = new StreamableHTTPClientTransport(new URL(env.resource), {
     authProvider: { token: async () => token },
   });
   await client.connect(transport);
@@ -49,7 +28,7 @@ const HELLO = { name: 'hello-world', arguments: { name: 'joe' } };
 
 /** A raw POST to the endpoint: status and JSON-RPC error code. */
 async function post(headers: Record<string, string>, body: unknown) {
-  const response = await fetch(resource, {
+  const response = await fetch(env.resource, {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
@@ -90,7 +69,7 @@ describe('the reference MCP server', () => {
     };
     const mismatch = await post(
       {
-        authorization: `Bearer ${await issuer.sign(resource)}`,
+        authorization: `Bearer ${await env.issuer.sign(env.resource)}`,
         'mcp-protocol-version': '2026-07-28',
         'mcp-method': 'tools/call',
         'mcp-name': 'hello-world',
@@ -106,16 +85,16 @@ describe('the reference MCP server', () => {
     const result = await client.callTool(HELLO);
     expect(textOf(result)).toBe('Hello, joe! Your user agent is: node');
     expect((await helloInSession(client.sessionId())).status).toBe(401);
-    const mallory = await issuer.sign(resource, { sub: 'mallory' });
+    const mallory = await env.issuer.sign(env.resource, { sub: 'mallory' });
     expect((await helloInSession(client.sessionId(), mallory)).status).toBe(404);
     expect(textOf(await client.callTool(HELLO))).toBe('Hello, joe! Your user agent is: node');
     await client.close();
   });
 
   it('[RS-21] hello-world works for the v1 SDK client (1.32) with a static token', async () => {
-    const token = await issuer.sign(resource);
+    const token = await env.issuer.sign(env.resource);
     const client = new ClientV1({ name: 'guide-v1', version: '1.0.0' });
-    const transport = new TransportV1(new URL(resource), {
+    const transport = new TransportV1(new URL(env.resource), {
       requestInit: { headers: { authorization: `Bearer ${token}` } },
     });
     await client.connect(transport);
@@ -132,7 +111,7 @@ describe('the reference MCP server', () => {
     expect(who).toMatchObject({
       subject: 'joe',
       clientId: 'test-client',
-      issuer: issuer.issuer,
+      issuer: env.issuer.issuer,
       scopes: ['mcp:tools'],
     });
     await client.close();
@@ -169,11 +148,11 @@ describe('the reference MCP server', () => {
 
   it('[RS-06 RS-09] publishes metadata pointing at the issuer', async () => {
     const prm = await (
-      await fetch(`${new URL(resource).origin}/.well-known/oauth-protected-resource/mcp`)
+      await fetch(`${new URL(env.resource).origin}/.well-known/oauth-protected-resource/mcp`)
     ).json();
     expect(prm).toMatchObject({
-      resource,
-      authorization_servers: [issuer.issuer],
+      resource: env.resource,
+      authorization_servers: [env.issuer.issuer],
       scopes_supported: ['mcp:tools'],
     });
   });

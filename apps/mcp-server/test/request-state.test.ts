@@ -1,31 +1,9 @@
-import { freePort, type LocalIssuer, startLocalIssuer } from '@portcullis/test-support';
-import type { FastifyInstance } from 'fastify';
-import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createReferenceMcpServer } from '../src/server.js';
+import { describe, expect, it } from 'vitest';
+import { useReferenceServer } from './helpers/reference-server.js';
 
 // 2026-07-28 multi-round-trip: `confirm-greeting` answers `input_required` with a server-minted `requestState`
 // the client echoes on retry. The state is HMAC-bound to the caller, so holding it is never authentication.
-let issuer: LocalIssuer;
-let app: FastifyInstance;
-let resource: string;
-
-beforeAll(async () => {
-  issuer = await startLocalIssuer();
-  const port = await freePort();
-  resource = `http://localhost:${port}/mcp`;
-  app = createReferenceMcpServer({
-    resource,
-    issuer: issuer.issuer,
-    jwksUri: issuer.jwksUri,
-    logger: pino({ level: 'silent' }),
-  });
-  await app.listen({ host: '127.0.0.1', port });
-});
-afterAll(async () => {
-  await app.close();
-  await issuer.close();
-});
+const env = useReferenceServer();
 
 interface RpcAnswer {
   result?: { resultType?: string; requestState?: string; content?: { text?: string }[] };
@@ -33,7 +11,7 @@ interface RpcAnswer {
 }
 
 async function confirmGreeting(token: string, extra: Record<string, unknown> = {}): Promise<RpcAnswer> {
-  const res = await fetch(resource, {
+  const res = await fetch(env.resource, {
     method: 'POST',
     headers: {
       authorization: `Bearer ${token}`,
@@ -65,7 +43,7 @@ const accept = { confirm: { action: 'accept', content: { confirm: true } } };
 
 describe('confirm-greeting (2026-07-28 requestState)', () => {
   it('[RS-24] completes for the user who started it', async () => {
-    const alice = await issuer.sign(resource, { sub: 'alice' });
+    const alice = await env.issuer.sign(env.resource, { sub: 'alice' });
     const first = await confirmGreeting(alice);
     expect(first.result?.resultType).toBe('input_required');
     const requestState = first.result?.requestState;
@@ -76,10 +54,10 @@ describe('confirm-greeting (2026-07-28 requestState)', () => {
   });
 
   it('[RS-24] refuses a state handle replayed with another user’s token, and one from another client', async () => {
-    const first = await confirmGreeting(await issuer.sign(resource, { sub: 'alice' }));
+    const first = await confirmGreeting(await env.issuer.sign(env.resource, { sub: 'alice' }));
     const requestState = first.result?.requestState;
 
-    const bob = await confirmGreeting(await issuer.sign(resource, { sub: 'bob' }), {
+    const bob = await confirmGreeting(await env.issuer.sign(env.resource, { sub: 'bob' }), {
       requestState,
       inputResponses: accept,
     });
@@ -87,14 +65,14 @@ describe('confirm-greeting (2026-07-28 requestState)', () => {
     expect(bob.error).toMatchObject({ code: -32602, message: 'Invalid or expired requestState' });
 
     const otherClient = await confirmGreeting(
-      await issuer.sign(resource, { sub: 'alice', client_id: 'another-client' }),
+      await env.issuer.sign(env.resource, { sub: 'alice', client_id: 'another-client' }),
       { requestState, inputResponses: accept },
     );
     expect(otherClient.error?.code).toBe(-32602);
   });
 
   it('[RS-24] refuses a tampered state handle', async () => {
-    const alice = await issuer.sign(resource, { sub: 'alice' });
+    const alice = await env.issuer.sign(env.resource, { sub: 'alice' });
     const first = await confirmGreeting(alice);
     const [version, body, mac] = String(first.result?.requestState).split('.');
     const forged = `${version}.${Buffer.from(JSON.stringify({ p: { name: 'mallory' }, exp: 9e9 })).toString('base64url')}.${mac}`;

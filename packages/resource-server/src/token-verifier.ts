@@ -140,17 +140,23 @@ export function tokenVerifierFor(options: VerifierOptions): TokenVerifier {
   const introspect: Introspector | undefined =
     options.introspection === undefined ? undefined : createIntrospector({ ...options.introspection, now });
 
+  // Everything but the clock is fixed for the verifier's lifetime: build it once, not per request.
+  const jwtChecks =
+    jwt === undefined
+      ? undefined
+      : {
+          issuer: [...options.issuers],
+          audience: options.resource,
+          algorithms: [...jwt.algorithms],
+          clockTolerance: jwt.clockToleranceSec,
+          requiredClaims: ['exp', 'aud', 'iss'],
+        };
+
   const verifyJwt = async (token: string): Promise<JWTPayload> => {
-    if (jwt === undefined || keys === undefined) throw invalidToken('JWT access tokens are not accepted');
+    if (jwtChecks === undefined || keys === undefined)
+      throw invalidToken('JWT access tokens are not accepted');
     try {
-      const { payload } = await jwtVerify(token, keys, {
-        issuer: [...options.issuers],
-        audience: options.resource,
-        algorithms: [...jwt.algorithms],
-        clockTolerance: jwt.clockToleranceSec,
-        requiredClaims: ['exp', 'aud', 'iss'],
-        currentDate: new Date(now()),
-      });
+      const { payload } = await jwtVerify(token, keys, { ...jwtChecks, currentDate: new Date(now()) });
       return payload;
     } catch (error) {
       throw invalidToken(describeJoseError(error), error);

@@ -1,29 +1,16 @@
 import { request as httpRequest, type OutgoingHttpHeaders } from 'node:http';
 import { parseBearerChallenge } from '@portcullis/metadata';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ISSUER, type JwksHost, makeKey, signToken, startJwksHost, type TestKey } from './helpers/keys.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { ISSUER, makeKey, signToken } from './helpers/keys.js';
 import {
   LEGACY_HEADERS,
   modernRequest,
-  type RunningServer,
   sideEffects,
-  startResourceServer,
   toolsCall,
+  useResourceServer,
 } from './helpers/server.js';
 
-let key: TestKey;
-let jwks: JwksHost;
-let rs: RunningServer;
-
-beforeAll(async () => {
-  key = await makeKey();
-  jwks = await startJwksHost([key.publicJwk]);
-  rs = await startResourceServer(jwks.url);
-});
-afterAll(async () => {
-  await rs.close();
-  await jwks.close();
-});
+const env = useResourceServer();
 beforeEach(() => {
   sideEffects.calls = 0;
 });
@@ -38,7 +25,7 @@ async function post(
   body: unknown = toolsCall('echo', { text: 'hi' }),
   path = '/mcp',
 ) {
-  const response = await fetch(`${rs.origin}${path}`, {
+  const response = await fetch(`${env.rs.origin}${path}`, {
     method: 'POST',
     headers: { ...LEGACY_HEADERS, ...headers },
     body: JSON.stringify(body),
@@ -61,7 +48,7 @@ describe('RFC 6750 §3 challenges on the MCP endpoint', () => {
     expect(r.raw).toMatch(/^Bearer /);
     expect(r.challenge?.error).toBeUndefined();
     expect(r.challenge?.scope).toBe('mcp:tools');
-    expect(r.challenge?.resource_metadata).toBe(`${rs.origin}/.well-known/oauth-protected-resource/mcp`);
+    expect(r.challenge?.resource_metadata).toBe(`${env.rs.origin}/.well-known/oauth-protected-resource/mcp`);
     const prm = await fetch(r.challenge?.resource_metadata ?? '');
     expect(prm.status).toBe(200);
   });
@@ -72,7 +59,7 @@ describe('RFC 6750 §3 challenges on the MCP endpoint', () => {
   });
 
   it('[RS-12 RS-15] rejects an expired token with invalid_token and never runs the handler', async () => {
-    const token = await signToken(rs.resource, { key, expiresIn: -60 });
+    const token = await signToken(env.rs.resource, { key: env.key, expiresIn: -60 });
     const r = await post(bearer(token));
     expect(r.status).toBe(401);
     expect(r.challenge?.error).toBe('invalid_token');
@@ -83,48 +70,50 @@ describe('RFC 6750 §3 challenges on the MCP endpoint', () => {
 
   it('[RS-12 RS-15] rejects a token that is not valid yet (nbf beyond the clock skew)', async () => {
     const nbf = Math.floor(Date.now() / 1000) + 120;
-    const r = await post(bearer(await signToken(rs.resource, { key, claims: { nbf } })));
+    const r = await post(bearer(await signToken(env.rs.resource, { key: env.key, claims: { nbf } })));
     expect(r.status).toBe(401);
     expect(r.challenge?.error_description).toBe('the access token is not valid yet');
   });
 
   it('[RS-12] accepts a token whose nbf is inside the clock skew', async () => {
     const nbf = Math.floor(Date.now() / 1000) + 2;
-    const r = await callEcho(await signToken(rs.resource, { key, claims: { nbf } }));
+    const r = await callEcho(await signToken(env.rs.resource, { key: env.key, claims: { nbf } }));
     expect(r.status).toBe(200);
     expect(sideEffects.calls).toBe(1);
   });
 
   it('[RS-12] rejects a token without exp', async () => {
-    const r = await post(bearer(await signToken(rs.resource, { key, omit: ['exp'] })));
+    const r = await post(bearer(await signToken(env.rs.resource, { key: env.key, omit: ['exp'] })));
     expect(r.status).toBe(401);
     expect(r.challenge?.error).toBe('invalid_token');
   });
 
   it('[RS-13] rejects a token issued for another audience', async () => {
-    const r = await post(bearer(await signToken('https://other.test/mcp', { key })));
+    const r = await post(bearer(await signToken('https://other.test/mcp', { key: env.key })));
     expect(r.status).toBe(401);
     expect(r.challenge?.error_description).toBe('the access token was not issued for this resource');
     expect(sideEffects.calls).toBe(0);
   });
 
   it('[RS-13] rejects a token without aud, and one whose aud is only the origin', async () => {
-    expect((await post(bearer(await signToken(rs.resource, { key, omit: ['aud'] })))).status).toBe(401);
-    expect((await post(bearer(await signToken(rs.origin, { key })))).status).toBe(401);
-    expect((await post(bearer(await signToken(`${rs.resource}/`, { key })))).status).toBe(401);
+    expect(
+      (await post(bearer(await signToken(env.rs.resource, { key: env.key, omit: ['aud'] })))).status,
+    ).toBe(401);
+    expect((await post(bearer(await signToken(env.rs.origin, { key: env.key })))).status).toBe(401);
+    expect((await post(bearer(await signToken(`${env.rs.resource}/`, { key: env.key })))).status).toBe(401);
   });
 
   it('[RS-13] accepts an aud array that contains the resource', async () => {
-    const token = await signToken(rs.resource, {
-      key,
-      claims: { aud: ['https://other.test/mcp', rs.resource] },
+    const token = await signToken(env.rs.resource, {
+      key: env.key,
+      claims: { aud: ['https://other.test/mcp', env.rs.resource] },
     });
     expect((await callEcho(token)).status).toBe(200);
   });
 
   it('[RS-14] rejects a token from another issuer', async () => {
     const r = await post(
-      bearer(await signToken(rs.resource, { key, claims: { iss: 'http://127.0.0.1:9/evil' } })),
+      bearer(await signToken(env.rs.resource, { key: env.key, claims: { iss: 'http://127.0.0.1:9/evil' } })),
     );
     expect(r.status).toBe(401);
     expect(r.challenge?.error_description).toBe(
@@ -134,7 +123,7 @@ describe('RFC 6750 §3 challenges on the MCP endpoint', () => {
 
   it('[RS-14] rejects a token signed by a key the issuer does not publish', async () => {
     const stranger = await makeKey();
-    const token = await signToken(rs.resource, { key: { ...stranger, kid: key.kid } });
+    const token = await signToken(env.rs.resource, { key: { ...stranger, kid: env.key.kid } });
     const r = await post(bearer(token));
     expect(r.status).toBe(401);
     expect(r.challenge?.error_description).toBe('the access token signature is invalid');
@@ -144,7 +133,7 @@ describe('RFC 6750 §3 challenges on the MCP endpoint', () => {
     const header = Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url');
     const now = Math.floor(Date.now() / 1000);
     const payload = Buffer.from(
-      JSON.stringify({ iss: ISSUER, aud: rs.resource, sub: 'x', scope: 'mcp:tools', exp: now + 60 }),
+      JSON.stringify({ iss: ISSUER, aud: env.rs.resource, sub: 'x', scope: 'mcp:tools', exp: now + 60 }),
     ).toString('base64url');
     const r = await post(bearer(`${header}.${payload}.`));
     expect(r.status).toBe(401);
@@ -153,16 +142,16 @@ describe('RFC 6750 §3 challenges on the MCP endpoint', () => {
 
   it('[RS-12] rejects an HS256 token signed with the public key as the HMAC secret', async () => {
     const { SignJWT } = await import('jose');
-    const secret = new TextEncoder().encode(JSON.stringify(key.publicJwk));
+    const secret = new TextEncoder().encode(JSON.stringify(env.key.publicJwk));
     const now = Math.floor(Date.now() / 1000);
     const token = await new SignJWT({
       iss: ISSUER,
-      aud: rs.resource,
+      aud: env.rs.resource,
       sub: 'x',
       scope: 'mcp:tools',
       exp: now + 60,
     })
-      .setProtectedHeader({ alg: 'HS256', kid: key.kid })
+      .setProtectedHeader({ alg: 'HS256', kid: env.key.kid })
       .sign(secret);
     const r = await post(bearer(token));
     expect(r.status).toBe(401);
@@ -188,12 +177,12 @@ describe('RFC 6750 §3 challenges on the MCP endpoint', () => {
   });
 
   it('[RS-19] answers 400 invalid_request for two Authorization headers', async () => {
-    const token = await signToken(rs.resource, { key });
+    const token = await signToken(env.rs.resource, { key: env.key });
     const { body, headers } = modernRequest('tools/call', { name: 'echo', arguments: { text: 'x' } });
     const sendWith = (authorization: string | string[]) =>
       new Promise<number>((resolve, reject) => {
         const req = httpRequest(
-          `${rs.origin}/mcp`,
+          `${env.rs.origin}/mcp`,
           { method: 'POST', headers: { ...headers, authorization } as unknown as OutgoingHttpHeaders },
           (res) => {
             res.resume();
@@ -209,7 +198,7 @@ describe('RFC 6750 §3 challenges on the MCP endpoint', () => {
   });
 
   it('[RS-20] never accepts a token in the query string', async () => {
-    const token = await signToken(rs.resource, { key });
+    const token = await signToken(env.rs.resource, { key: env.key });
     const r = await post({}, toolsCall('echo', { text: 'x' }), `/mcp?access_token=${token}`);
     expect(r.status).toBe(401);
     expect(sideEffects.calls).toBe(0);
@@ -218,7 +207,7 @@ describe('RFC 6750 §3 challenges on the MCP endpoint', () => {
   });
 
   it('[RS-20] ignores a token in the JSON body', async () => {
-    const token = await signToken(rs.resource, { key });
+    const token = await signToken(env.rs.resource, { key: env.key });
     const body = {
       ...toolsCall('echo', { text: 'x' }),
       access_token: token,

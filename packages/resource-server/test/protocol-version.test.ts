@@ -1,32 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type JwksHost, makeKey, signToken, startJwksHost, type TestKey } from './helpers/keys.js';
-import {
-  INIT,
-  LEGACY_HEADERS,
-  modernRequest,
-  type RunningServer,
-  startResourceServer,
-  toolsCall,
-} from './helpers/server.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { signToken } from './helpers/keys.js';
+import { INIT, LEGACY_HEADERS, modernRequest, toolsCall, useResourceServer } from './helpers/server.js';
 
-let key: TestKey;
-let jwks: JwksHost;
-let rs: RunningServer;
+const env = useResourceServer();
 let auth: Record<string, string>;
 
 beforeAll(async () => {
-  key = await makeKey();
-  jwks = await startJwksHost([key.publicJwk]);
-  rs = await startResourceServer(jwks.url);
-  auth = { authorization: `Bearer ${await signToken(rs.resource, { key })}` };
-});
-afterAll(async () => {
-  await rs.close();
-  await jwks.close();
+  auth = { authorization: `Bearer ${await signToken(env.rs.resource, { key: env.key })}` };
 });
 
 async function post(headers: Record<string, string>, body: unknown) {
-  const response = await fetch(`${rs.origin}/mcp`, { method: 'POST', headers, body: JSON.stringify(body) });
+  const response = await fetch(`${env.rs.origin}/mcp`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify(body),
+  });
   const text = await response.text();
   let code: number | undefined;
   try {
@@ -71,7 +59,7 @@ describe('MCP-Protocol-Version and mirrored headers', () => {
   });
 
   it('[RS-27] answers 400 to an unsupported MCP-Protocol-Version inside a 2025 session', async () => {
-    const init = await fetch(`${rs.origin}/mcp`, {
+    const init = await fetch(`${env.rs.origin}/mcp`, {
       method: 'POST',
       headers: { ...LEGACY_HEADERS, ...auth },
       body: JSON.stringify(INIT),

@@ -1,29 +1,17 @@
 import { parseBearerChallenge } from '@portcullis/metadata';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type JwksHost, makeKey, signToken, startJwksHost, type TestKey } from './helpers/keys.js';
-import { modernRequest, type RunningServer, sideEffects, startResourceServer } from './helpers/server.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { signToken } from './helpers/keys.js';
+import { modernRequest, sideEffects, useResourceServer } from './helpers/server.js';
 
-let key: TestKey;
-let jwks: JwksHost;
-let rs: RunningServer;
-
-beforeAll(async () => {
-  key = await makeKey();
-  jwks = await startJwksHost([key.publicJwk]);
-  rs = await startResourceServer(jwks.url);
-});
-afterAll(async () => {
-  await rs.close();
-  await jwks.close();
-});
+const env = useResourceServer();
 beforeEach(() => {
   sideEffects.calls = 0;
 });
 
 async function send(scope: string, method: string, params: Record<string, unknown> = {}) {
-  const token = await signToken(rs.resource, { key, claims: { scope } });
+  const token = await signToken(env.rs.resource, { key: env.key, claims: { scope } });
   const { body, headers } = modernRequest(method, params);
-  const response = await fetch(`${rs.origin}/mcp`, {
+  const response = await fetch(`${env.rs.origin}/mcp`, {
     method: 'POST',
     headers: { ...headers, authorization: `Bearer ${token}` },
     body: JSON.stringify(body),
@@ -43,7 +31,7 @@ describe('scope policy and step-up challenges', () => {
     expect(r.status).toBe(403);
     expect(r.challenge?.error).toBe('insufficient_scope');
     expect(r.challenge?.scope?.split(' ')).toContain('mcp:admin');
-    expect(r.challenge?.resource_metadata).toBe(`${rs.origin}/.well-known/oauth-protected-resource/mcp`);
+    expect(r.challenge?.resource_metadata).toBe(`${env.rs.origin}/.well-known/oauth-protected-resource/mcp`);
     expect(sideEffects.calls).toBe(0);
   });
 

@@ -6,33 +6,15 @@ import {
 } from '@modelcontextprotocol/client';
 import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as TransportV1 } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type JwksHost, makeKey, signToken, startJwksHost, type TestKey } from './helpers/keys.js';
-import {
-  LEGACY_HEADERS,
-  modernRequest,
-  type RunningServer,
-  startResourceServer,
-  toolsCall,
-} from './helpers/server.js';
+import { describe, expect, it } from 'vitest';
+import { signToken } from './helpers/keys.js';
+import { LEGACY_HEADERS, modernRequest, toolsCall, useResourceServer } from './helpers/server.js';
 
-let key: TestKey;
-let jwks: JwksHost;
-let rs: RunningServer;
-
-beforeAll(async () => {
-  key = await makeKey();
-  jwks = await startJwksHost([key.publicJwk]);
-  rs = await startResourceServer(jwks.url);
-});
-afterAll(async () => {
-  await rs.close();
-  await jwks.close();
-});
+const env = useResourceServer();
 
 /** A raw POST to the endpoint: status and JSON-RPC error code. */
 async function rawPost(headers: Record<string, string>, body: unknown) {
-  const response = await fetch(rs.resource, { method: 'POST', headers, body: JSON.stringify(body) });
+  const response = await fetch(env.rs.resource, { method: 'POST', headers, body: JSON.stringify(body) });
   const text = await response.text();
   const code = text.startsWith('{')
     ? (JSON.parse(text) as { error?: { code?: number } }).error?.code
@@ -59,7 +41,7 @@ async function connectV2(token: string | undefined, mode: 'auto' | 'legacy') {
     { name: 'probe', version: '1.0.0' },
     mode === 'auto' ? { versionNegotiation: { mode: 'auto' } } : {},
   );
-  const transport = new StreamableHTTPClientTransport(new URL(rs.resource), {
+  const transport = new StreamableHTTPClientTransport(new URL(env.rs.resource), {
     authProvider: { token: async () => token },
   });
   await client.connect(transport);
@@ -68,7 +50,10 @@ async function connectV2(token: string | undefined, mode: 'auto' | 'legacy') {
 
 describe('official SDK clients against the protected endpoint', () => {
   it('[RS-28] v2 client in auto mode speaks 2026-07-28 statelessly and the handler sees the caller', async () => {
-    const token = await signToken(rs.resource, { key, claims: { sub: 'alice', client_id: 'cli' } });
+    const token = await signToken(env.rs.resource, {
+      key: env.key,
+      claims: { sub: 'alice', client_id: 'cli' },
+    });
     const { client, transport } = await connectV2(token, 'auto');
     expect(client.getProtocolEra()).toBe('modern');
     expect(transport.sessionId).toBeUndefined();
@@ -87,7 +72,7 @@ describe('official SDK clients against the protected endpoint', () => {
   });
 
   it('[RS-21 RS-22] v2 client in default (2025-11-25) mode gets a session bound to its token', async () => {
-    const token = await signToken(rs.resource, { key });
+    const token = await signToken(env.rs.resource, { key: env.key });
     const { client, transport } = await connectV2(token, 'legacy');
     expect(client.getProtocolEra()).toBe('legacy');
     expect(transport.sessionId).toMatch(/^[A-Za-z0-9_-]{43}$/);
@@ -96,7 +81,7 @@ describe('official SDK clients against the protected endpoint', () => {
     expect(tools.tools.map((t) => t.name)).toEqual(['echo']);
     const id = transport.sessionId ?? '';
     expect((await inSession(id, undefined)).status).toBe(401);
-    const bob = await signToken(rs.resource, { key, claims: { sub: 'bob' } });
+    const bob = await signToken(env.rs.resource, { key: env.key, claims: { sub: 'bob' } });
     expect((await inSession(id, bob)).status).toBe(404);
     expect(textOf(await client.callTool({ name: 'echo', arguments: { text: 'y' } }))).toContain('"text":"y"');
     await transport.terminateSession();
@@ -105,7 +90,7 @@ describe('official SDK clients against the protected endpoint', () => {
 
   it('[RS-16] v2 client surfaces the step-up challenge as InsufficientScopeError with the needed scope', async () => {
     for (const mode of ['auto', 'legacy'] as const) {
-      const { client } = await connectV2(await signToken(rs.resource, { key }), mode);
+      const { client } = await connectV2(await signToken(env.rs.resource, { key: env.key }), mode);
       const error = await client.callTool({ name: 'admin-op', arguments: {} }).catch((e: unknown) => e);
       expect(error, mode).toBeInstanceOf(InsufficientScopeError);
       expect((error as InsufficientScopeError).requiredScope?.split(' ')).toContain('mcp:admin');
@@ -119,9 +104,9 @@ describe('official SDK clients against the protected endpoint', () => {
   });
 
   it('[RS-21] v1 SDK client (1.32) with a static bearer token calls a tool in a 2025 session', async () => {
-    const token = await signToken(rs.resource, { key });
+    const token = await signToken(env.rs.resource, { key: env.key });
     const client = new ClientV1({ name: 'v1-probe', version: '1.0.0' });
-    const transport = new TransportV1(new URL(rs.resource), {
+    const transport = new TransportV1(new URL(env.rs.resource), {
       requestInit: { headers: { authorization: `Bearer ${token}` } },
     });
     await client.connect(transport);

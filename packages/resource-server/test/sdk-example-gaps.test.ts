@@ -1,29 +1,17 @@
 import { parseBearerChallenge } from '@portcullis/metadata';
 import { SignJWT } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ISSUER, type JwksHost, makeKey, signToken, startJwksHost, type TestKey } from './helpers/keys.js';
-import { modernRequest, type RunningServer, startResourceServer } from './helpers/server.js';
+import { describe, expect, it } from 'vitest';
+import { ISSUER, makeKey, signToken } from './helpers/keys.js';
+import { modernRequest, useResourceServer } from './helpers/server.js';
 
 // The SDK's own v1 example (`simpleStreamableHttp --oauth`, 1.32.2) answers every invalid token with a bare 500,
 // never checks Origin, and sends a 401 without `scope`. These tests pin that the kit does not.
 
-let key: TestKey;
-let jwks: JwksHost;
-let rs: RunningServer;
-
-beforeAll(async () => {
-  key = await makeKey();
-  jwks = await startJwksHost([key.publicJwk]);
-  rs = await startResourceServer(jwks.url);
-});
-afterAll(async () => {
-  await rs.close();
-  await jwks.close();
-});
+const env = useResourceServer();
 
 async function send(extra: Record<string, string>) {
   const { body, headers } = modernRequest('tools/list');
-  const response = await fetch(`${rs.origin}/mcp`, {
+  const response = await fetch(`${env.rs.origin}/mcp`, {
     method: 'POST',
     headers: { ...headers, ...extra },
     body: JSON.stringify(body),
@@ -41,12 +29,12 @@ describe('what the SDK v1 example server gets wrong', () => {
       'not-a-jwt',
       'a.b.c',
       `${Buffer.from('{"alg":"ES256"}').toString('base64url')}.${Buffer.from('[]').toString('base64url')}.AAAA`,
-      await signToken(rs.resource, { key, expiresIn: -3600 }),
-      await signToken(rs.resource, { key: other }),
-      await signToken(rs.resource, { key, claims: { iss: 'https://evil.example' } }),
-      await signToken('https://evil.example/mcp', { key }),
-      await signToken(rs.resource, { key, claims: { scope: 42 } }),
-      await new SignJWT({ iss: ISSUER, aud: rs.resource, exp: now + 60 })
+      await signToken(env.rs.resource, { key: env.key, expiresIn: -3600 }),
+      await signToken(env.rs.resource, { key: other }),
+      await signToken(env.rs.resource, { key: env.key, claims: { iss: 'https://evil.example' } }),
+      await signToken('https://evil.example/mcp', { key: env.key }),
+      await signToken(env.rs.resource, { key: env.key, claims: { scope: 42 } }),
+      await new SignJWT({ iss: ISSUER, aud: env.rs.resource, exp: now + 60 })
         .setProtectedHeader({ alg: 'HS256' })
         .sign(new TextEncoder().encode('secret')),
     ];
@@ -59,7 +47,7 @@ describe('what the SDK v1 example server gets wrong', () => {
   });
 
   it('[RS-25] checks Origin', async () => {
-    const token = await signToken(rs.resource, { key });
+    const token = await signToken(env.rs.resource, { key: env.key });
     expect((await send({ authorization: `Bearer ${token}`, origin: 'https://evil.example' })).status).toBe(
       403,
     );

@@ -1,34 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { newSessionId } from '../src/index.js';
-import { type JwksHost, makeKey, signToken, startJwksHost, type TestKey } from './helpers/keys.js';
-import {
-  INIT,
-  LEGACY_HEADERS,
-  type RunningServer,
-  startResourceServer,
-  toolsCall,
-} from './helpers/server.js';
+import { signToken } from './helpers/keys.js';
+import { INIT, LEGACY_HEADERS, startResourceServer, toolsCall, useResourceServer } from './helpers/server.js';
 
-let key: TestKey;
-let jwks: JwksHost;
-let rs: RunningServer;
+const env = useResourceServer();
 let alice: string;
 let bob: string;
 
 beforeAll(async () => {
-  key = await makeKey();
-  jwks = await startJwksHost([key.publicJwk]);
-  rs = await startResourceServer(jwks.url);
-  alice = await signToken(rs.resource, { key, claims: { sub: 'alice' } });
-  bob = await signToken(rs.resource, { key, claims: { sub: 'bob' } });
-});
-afterAll(async () => {
-  await rs.close();
-  await jwks.close();
+  alice = await signToken(env.rs.resource, { key: env.key, claims: { sub: 'alice' } });
+  bob = await signToken(env.rs.resource, { key: env.key, claims: { sub: 'bob' } });
 });
 
 async function send(method: string, headers: Record<string, string>, body?: unknown) {
-  const response = await fetch(`${rs.origin}/mcp`, {
+  const response = await fetch(`${env.rs.origin}/mcp`, {
     method,
     headers: { ...LEGACY_HEADERS, 'mcp-protocol-version': '2025-11-25', ...headers },
     body: body === undefined ? undefined : JSON.stringify(body),
@@ -73,7 +58,7 @@ describe('2025-era Streamable HTTP sessions', () => {
   it('[RS-21] opens the GET SSE stream only with a token, and DELETE ends the session', async () => {
     const id = await openSession(alice);
     const controller = new AbortController();
-    const stream = await fetch(`${rs.origin}/mcp`, {
+    const stream = await fetch(`${env.rs.origin}/mcp`, {
       headers: {
         accept: 'text/event-stream',
         authorization: `Bearer ${alice}`,
@@ -113,8 +98,8 @@ describe('2025-era Streamable HTTP sessions', () => {
 
   it('[RS-22] refuses the session for the same user through another client', async () => {
     const id = await openSession(alice);
-    const otherClient = await signToken(rs.resource, {
-      key,
+    const otherClient = await signToken(env.rs.resource, {
+      key: env.key,
       claims: { sub: 'alice', client_id: 'client-2' },
     });
     const response = await send(
@@ -149,13 +134,13 @@ describe('session limits', () => {
   it('caps the sessions one caller may hold, and closes idle sessions', async () => {
     // The server's clock, injected and moved by hand; the tokens (5 minutes) stay valid throughout.
     let now = Date.now();
-    const limited = await startResourceServer(jwks.url, {
+    const limited = await startResourceServer(env.jwks.url, {
       sessions: { maxPerCaller: 2, idleMs: 60_000 },
       now: () => now,
     });
     try {
-      const carol = await signToken(limited.resource, { key, claims: { sub: 'carol' } });
-      const dave = await signToken(limited.resource, { key, claims: { sub: 'dave' } });
+      const carol = await signToken(limited.resource, { key: env.key, claims: { sub: 'carol' } });
+      const dave = await signToken(limited.resource, { key: env.key, claims: { sub: 'dave' } });
       const post = (token: string, body: unknown, sessionId?: string) =>
         fetch(`${limited.origin}/mcp`, {
           method: 'POST',

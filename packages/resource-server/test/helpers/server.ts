@@ -2,13 +2,14 @@ import { Writable } from 'node:stream';
 import { McpServer } from '@modelcontextprotocol/server';
 import { freePort } from '@portcullis/test-support';
 import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll } from 'vitest';
 import { z } from 'zod';
 import {
   createMcpResourceServer,
   createRedactingLogger,
   type ResourceServerOptionsInput,
 } from '../../src/index.js';
-import { ISSUER } from './keys.js';
+import { ISSUER, type JwksHost, makeKey, startJwksHost, type TestKey } from './keys.js';
 
 /** Counts tool invocations so tests can prove a handler never ran. */
 export const sideEffects = { calls: 0 };
@@ -81,6 +82,31 @@ export async function startResourceServer(
   });
   await app.listen({ host: '127.0.0.1', port });
   return { app, origin, resource, logs, close: () => app.close() };
+}
+
+/** What {@link useResourceServer} provides once `beforeAll` has run. */
+export interface ResourceServerFixture {
+  readonly key: TestKey;
+  readonly jwks: JwksHost;
+  readonly rs: RunningServer;
+}
+
+/**
+ * Register `beforeAll`/`afterAll` hooks that start one signing key, a JWKS host publishing it and a resource
+ * server trusting it (default {@link startResourceServer} options), and close both after the file's tests.
+ */
+export function useResourceServer(): ResourceServerFixture {
+  const fixture = {} as { key: TestKey; jwks: JwksHost; rs: RunningServer };
+  beforeAll(async () => {
+    fixture.key = await makeKey();
+    fixture.jwks = await startJwksHost([fixture.key.publicJwk]);
+    fixture.rs = await startResourceServer(fixture.jwks.url);
+  });
+  afterAll(async () => {
+    await fixture.rs.close();
+    await fixture.jwks.close();
+  });
+  return fixture;
 }
 
 /** A JSON-RPC tools/call body in the 2025 style (no `_meta` envelope). */
