@@ -63,6 +63,8 @@ const httpUrl = z.string().refine((v) => URL.canParse(v), 'must be an absolute U
 
 function secureUrl(what: string) {
   return httpUrl.refine((v) => {
+    // An unparsable URL is already reported by `httpUrl`; zod still runs this refinement, which must not throw.
+    if (!URL.canParse(v)) return true;
     const url = new URL(v);
     return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
   }, `${what} must be an https URL (http is allowed only for loopback)`);

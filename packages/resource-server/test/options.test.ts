@@ -43,6 +43,14 @@ describe('resolveOptions', () => {
     expect(found.some((m) => m.startsWith('authorizationServers.0'))).toBe(true);
   });
 
+  it('reports unparsable URLs as invalid options, never as a TypeError', () => {
+    const found = issues({ ...base, resource: 'not a url', authorizationServers: ['garbage'] });
+    expect(found).toContain('resource must be an absolute URL');
+    expect(found.some((m) => m.startsWith('authorizationServers.0') && m.includes('absolute URL'))).toBe(
+      true,
+    );
+  });
+
   it('[RS-12] refuses none and symmetric algorithms', () => {
     expect(issues({ ...base, jwt: { jwksUri: base.jwt.jwksUri, algorithms: ['none'] } })).toContain(
       'jwt.algorithms must not contain "none"',
