@@ -47,6 +47,43 @@ function upstreamStepUp(status: number, headers: Record<string, string | string[
   }
 }
 
+/** Answer a failed upstream request (502/504 `-32000`), counting and logging it. */
+export function sendUpstreamFailure(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  metrics: ProxyMetrics,
+  error: unknown,
+  logMessage: string,
+): FastifyReply {
+  const failure =
+    error instanceof UpstreamError ? error : new UpstreamError('other', 'upstream request failed', error);
+  metrics.upstreamErrors.inc({ kind: failure.kind });
+  request.log.warn({ err: failure, kind: failure.kind }, logMessage);
+  return sendRpcError(reply, failure.status, JSONRPC_SERVER_ERROR, failure.message);
+}
+
+/** Answer an upstream 401 to the forwarded identity (502), logging how to configure `upstreamUrl` to trust it. */
+export function sendRejectedIdentity(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  metrics: ProxyMetrics,
+  options: ResolvedProxyOptions,
+  upstreamUrl: string,
+): FastifyReply {
+  metrics.upstreamErrors.inc({ kind: 'rejected_identity' });
+  const err = new ProxyError(
+    'ERR_PORTCULLIS_PROXY_UPSTREAM_REJECTED_IDENTITY',
+    `the upstream ${upstreamUrl} answered 401 to the forwarded identity; configure it to trust issuer ${options.identityIssuer} with JWKS ${options.jwksUrl} and resource ${httpUpstreamOf(options).url}`,
+  );
+  request.log.error({ err }, 'upstream rejected the forwarded identity');
+  return sendRpcError(
+    reply,
+    502,
+    JSONRPC_SERVER_ERROR,
+    'the upstream MCP server rejected the identity the proxy forwarded',
+  );
+}
+
 /**
  * Forward an authorized MCP request: strip the client's credentials, add the proxy's identity, stream the
  * answer back without buffering, and bind a new upstream `Mcp-Session-Id` to the caller.
@@ -81,11 +118,7 @@ export function createForwardHandler(context: ForwardContext) {
       });
     } catch (error) {
       inFlight.delete(pending);
-      const failure =
-        error instanceof UpstreamError ? error : new UpstreamError('other', 'upstream request failed', error);
-      metrics.upstreamErrors.inc({ kind: failure.kind });
-      request.log.warn({ err: failure, kind: failure.kind }, 'upstream request failed');
-      return sendRpcError(reply, failure.status, JSONRPC_SERVER_ERROR, failure.message);
+      return sendUpstreamFailure(request, reply, metrics, error, 'upstream request failed');
     }
     metrics.upstreamLatency.observe(
       { status: String(response.status) },
@@ -100,18 +133,7 @@ export function createForwardHandler(context: ForwardContext) {
         const error = new InsufficientScopeError(scopes, 'the upstream MCP server needs more scopes');
         return sendWireError(reply, error, context.challenge);
       }
-      metrics.upstreamErrors.inc({ kind: 'rejected_identity' });
-      const err = new ProxyError(
-        'ERR_PORTCULLIS_PROXY_UPSTREAM_REJECTED_IDENTITY',
-        `the upstream ${target.url} answered 401 to the forwarded identity; configure it to trust issuer ${options.identityIssuer} with JWKS ${options.jwksUrl} and resource ${target.url}`,
-      );
-      request.log.error({ err }, 'upstream rejected the forwarded identity');
-      return sendRpcError(
-        reply,
-        502,
-        JSONRPC_SERVER_ERROR,
-        'the upstream MCP server rejected the identity the proxy forwarded',
-      );
+      return sendRejectedIdentity(request, reply, metrics, options, target.url);
     }
 
     const issued = single(response.headers['mcp-session-id']);

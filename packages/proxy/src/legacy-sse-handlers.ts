@@ -1,22 +1,20 @@
 import { pipeline } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ProxyError } from './errors.js';
+import { sendRejectedIdentity, sendUpstreamFailure } from './forward.js';
 import { clientResponseHeaders, upstreamRequestHeaders } from './forward-headers.js';
 import type { IdentityForwarder } from './identity.js';
 import type { InFlight, InFlightEntry } from './in-flight.js';
-import { JSONRPC_SERVER_ERROR, sendRpcError } from './jsonrpc.js';
 import { EndpointRewriter } from './legacy-sse-rewrite.js';
 import type { LegacySseSessions } from './legacy-sse-sessions.js';
-import type { LegacySseUpstream } from './legacy-sse-upstream.js';
 import type { ProxyMetrics } from './metrics.js';
 import { type HttpUpstreamOptions, httpUpstreamOf, type ResolvedProxyOptions } from './options.js';
-import { UpstreamError, type UpstreamResponse } from './upstream.js';
+import type { UpstreamClient, UpstreamResponse } from './upstream.js';
 
 /** What the HTTP+SSE handlers work with. */
 export interface LegacySseContext {
   readonly options: ResolvedProxyOptions;
   readonly identity: IdentityForwarder;
-  readonly upstream: LegacySseUpstream;
+  readonly upstream: UpstreamClient;
   readonly sessions: LegacySseSessions;
   readonly metrics: ProxyMetrics;
   readonly inFlight: InFlight;
@@ -48,28 +46,14 @@ async function sendUpstream(
   try {
     response = await context.upstream.send({ ...call, headers });
   } catch (error) {
-    const failure =
-      error instanceof UpstreamError ? error : new UpstreamError('other', 'upstream request failed', error);
-    metrics.upstreamErrors.inc({ kind: failure.kind });
-    request.log.warn({ err: failure, kind: failure.kind }, 'legacy SSE upstream request failed');
-    sendRpcError(reply, failure.status, JSONRPC_SERVER_ERROR, failure.message);
+    sendUpstreamFailure(request, reply, metrics, error, 'legacy SSE upstream request failed');
     return undefined;
   }
   metrics.upstreamLatency.observe({ status: String(response.status) }, (performance.now() - started) / 1000);
   if (response.status !== 401) return response;
   response.body.resume();
-  metrics.upstreamErrors.inc({ kind: 'rejected_identity' });
-  const err = new ProxyError(
-    'ERR_PORTCULLIS_PROXY_UPSTREAM_REJECTED_IDENTITY',
-    `the upstream ${context.upstream.origin}${call.method === 'GET' ? target.legacySse.ssePath : ''} answered 401 to the forwarded identity; configure it to trust issuer ${options.identityIssuer} with JWKS ${options.jwksUrl} and resource ${target.url}`,
-  );
-  request.log.error({ err }, 'upstream rejected the forwarded identity');
-  sendRpcError(
-    reply,
-    502,
-    JSONRPC_SERVER_ERROR,
-    'the upstream MCP server rejected the identity the proxy forwarded',
-  );
+  const where = `${context.upstream.origin}${call.method === 'GET' ? target.legacySse.ssePath : ''}`;
+  sendRejectedIdentity(request, reply, metrics, options, where);
   return undefined;
 }
 

@@ -1,28 +1,17 @@
-import { OAuthError } from '@portcullis/metadata';
-import {
-  type ChallengeContext,
-  MissingTokenError,
-  originGuard,
-  sendWireError,
-} from '@portcullis/resource-server';
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ChallengeContext } from '@portcullis/resource-server';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { decide, reasonForStatus } from './auth-decision.js';
 import { EXPOSED_RESPONSE_HEADERS } from './forward-headers.js';
 import type { IdentityForwarder } from './identity.js';
 import type { InFlight } from './in-flight.js';
-import {
-  JSONRPC_INVALID_REQUEST,
-  JSONRPC_PARSE_ERROR,
-  MCP_SESSION_NOT_FOUND,
-  readMcpBody,
-  sendRpcError,
-} from './jsonrpc.js';
+import { JSONRPC_INVALID_REQUEST, MCP_SESSION_NOT_FOUND, readMcpBody, sendRpcError } from './jsonrpc.js';
 import { createLegacyMessageHandler, createLegacySseStreamHandler } from './legacy-sse-handlers.js';
 import { LegacySseSessions } from './legacy-sse-sessions.js';
-import { LegacySseUpstream } from './legacy-sse-upstream.js';
+import { mcpCallOf, originCheck, setUpMcpScope } from './mcp-scope.js';
 import type { ProxyMetrics } from './metrics.js';
 import { httpUpstreamOf, type ResolvedProxyOptions } from './options.js';
+import { UpstreamClient } from './upstream.js';
 
 /** Options of {@link legacySsePlugin}. `mcpAuthPlugin` of the resource-server kit must be registered first. */
 export interface LegacySsePluginOptions {
@@ -31,10 +20,6 @@ export interface LegacySsePluginOptions {
   readonly metrics: ProxyMetrics;
   readonly inFlight: InFlight;
   readonly challenge: ChallengeContext;
-}
-
-function badRequest(message: string, statusCode = 400): FastifyError {
-  return Object.assign(new Error(message), { statusCode, code: 'FST_ERR_CTP_INVALID_JSON' }) as FastifyError;
 }
 
 /**
@@ -46,48 +31,18 @@ function badRequest(message: string, statusCode = 400): FastifyError {
  */
 export const legacySsePlugin = fp(
   async (app: FastifyInstance, context: LegacySsePluginOptions) => {
-    const { options, metrics, challenge } = context;
+    const { options, metrics } = context;
     const http = httpUpstreamOf(options);
     const { ssePath, messagesPath } = http.legacySse;
-    const upstream = new LegacySseUpstream(http.url, http.timeoutMs);
+    const upstream = new UpstreamClient(http.url, http.timeoutMs);
     const sessions = new LegacySseSessions();
     const handlers = { ...context, upstream, sessions };
-    const checkOrigin = originGuard(options.allowedOrigins);
+    const exposedHeaders = EXPOSED_RESPONSE_HEADERS.join(', ');
     const corsOrigins = new Set(options.cors.origins.map((o) => new URL(o).origin));
     app.addHook('onClose', async () => upstream.close());
 
     await app.register(async (scope) => {
-      scope.decorateRequest('rawBody', undefined);
-      scope.decorateRequest('authDecision', undefined);
-      scope.decorateRequest('mcpCall', undefined);
-      scope.removeAllContentTypeParsers();
-      scope.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
-        request.rawBody = body as Buffer;
-        try {
-          done(null, JSON.parse((body as Buffer).toString('utf8')));
-        } catch {
-          done(badRequest('the request body is not valid JSON'), undefined);
-        }
-      });
-      scope.setErrorHandler((error: FastifyError | Error, request, reply) => {
-        if (error instanceof OAuthError) {
-          const reason = error instanceof MissingTokenError ? 'no_token' : error.error;
-          decide(request, metrics, { decision: 'deny', reason }, error.status);
-          return sendWireError(reply, error, challenge);
-        }
-        const status = (error as FastifyError).statusCode ?? 500;
-        if (status >= 400 && status < 500) {
-          decide(request, metrics, { decision: 'deny', reason: reasonForStatus(status) }, status);
-          if (status === 413) {
-            const message = `the request body exceeds the limit of ${options.limits.bodyBytes} bytes`;
-            return sendRpcError(reply, 413, JSONRPC_INVALID_REQUEST, message);
-          }
-          const code = status === 400 ? JSONRPC_PARSE_ERROR : JSONRPC_INVALID_REQUEST;
-          return sendRpcError(reply, status, code, error.message);
-        }
-        request.log.error({ err: error }, 'unhandled error in the legacy SSE proxy');
-        return sendRpcError(reply, 500, -32603, 'internal error');
-      });
+      setUpMcpScope(scope, context, { allowEmptyWithoutPost: false, label: 'legacy SSE proxy' });
       scope.addHook('onResponse', async (request, reply) => {
         const reason = reasonForStatus(reply.statusCode);
         decide(request, metrics, { decision: 'deny', reason }, reply.statusCode);
@@ -98,13 +53,10 @@ export const legacySsePlugin = fp(
           const origin = request.headers.origin;
           if (origin !== undefined && corsOrigins.has(origin)) {
             reply.header('access-control-allow-origin', origin).header('vary', 'Origin');
-            reply.header('access-control-expose-headers', EXPOSED_RESPONSE_HEADERS.join(', '));
+            reply.header('access-control-expose-headers', exposedHeaders);
           }
-          await checkOrigin(request, reply);
-          if (!reply.sent) return;
-          decide(request, metrics, { decision: 'deny', reason: 'origin_not_allowed' }, 403);
-          return reply;
         },
+        originCheck(options, metrics),
         app.mcpAuthenticate,
       ];
 
@@ -131,12 +83,7 @@ export const legacySsePlugin = fp(
             const message = 'the body must be a JSON-RPC 2.0 message or batch';
             return sendRpcError(reply, 400, JSONRPC_INVALID_REQUEST, message);
           }
-          const first = body.batch ? undefined : body.messages[0];
-          const tool = first?.method === 'tools/call' ? first.params?.name : undefined;
-          request.mcpCall = {
-            method: first?.method ?? 'batch',
-            tool: typeof tool === 'string' ? tool : undefined,
-          };
+          request.mcpCall = mcpCallOf(body);
           app.scopePolicy.assertAllowed(request.mcpAuth?.scopes ?? [], request.body);
           const { sessionId } = (request.query ?? {}) as { sessionId?: unknown };
           if (sessions.find(sessionId, request.mcpAuth) === undefined) {

@@ -15,6 +15,8 @@ export interface UpstreamResponse {
 /** One request to the upstream MCP endpoint. */
 export interface UpstreamRequest {
   readonly method: string;
+  /** Path and query on the upstream origin; defaults to the path of `upstream.url`. */
+  readonly path?: string | undefined;
   readonly headers: Record<string, string>;
   readonly body: Buffer | undefined;
   /** Aborts the request and its response stream (the client went away, or shutdown). */
@@ -52,11 +54,13 @@ function kindOf(error: unknown): UpstreamErrorKind {
 /**
  * The connection pool to the upstream MCP endpoint. The response headers must arrive within `timeoutMs`
  * (connecting included), else {@link UpstreamError} `timeout` (504); once they have, the body streams with
- * no idle limit, so a long tool call streaming SSE is never cut.
+ * no idle limit, so a long tool call streaming SSE is never cut. The legacy HTTP+SSE transport uses the
+ * same client with its own paths on the upstream's origin.
  */
 export class UpstreamClient {
   readonly #pool: Pool;
   readonly #path: string;
+  readonly origin: string;
 
   constructor(
     readonly url: string,
@@ -64,7 +68,8 @@ export class UpstreamClient {
   ) {
     const target = new URL(url);
     this.#path = `${target.pathname}${target.search}`;
-    this.#pool = new Pool(target.origin, {
+    this.origin = target.origin;
+    this.#pool = new Pool(this.origin, {
       connectTimeout: timeoutMs,
       headersTimeout: timeoutMs + 1_000,
       bodyTimeout: 0,
@@ -88,7 +93,7 @@ export class UpstreamClient {
     if (request.signal.aborted) controller.abort();
     try {
       const response = await this.#pool.request({
-        path: this.#path,
+        path: request.path ?? this.#path,
         method: request.method as 'GET',
         headers: request.headers,
         body: request.body,

@@ -1,0 +1,97 @@
+import { OAuthError } from '@portcullis/metadata';
+import {
+  type ChallengeContext,
+  MissingTokenError,
+  originGuard,
+  sendWireError,
+} from '@portcullis/resource-server';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { decide, reasonForStatus } from './auth-decision.js';
+import { StoreUnavailableError } from './errors.js';
+import { JSONRPC_INVALID_REQUEST, JSONRPC_PARSE_ERROR, type McpBody, sendRpcError } from './jsonrpc.js';
+import type { ProxyMetrics } from './metrics.js';
+import type { ResolvedProxyOptions } from './options.js';
+import { sendStoreUnavailable } from './sessions.js';
+
+/** What the MCP routes' shared hooks need. */
+export interface McpScopeContext {
+  readonly options: ResolvedProxyOptions;
+  readonly metrics: ProxyMetrics;
+  readonly challenge: ChallengeContext;
+}
+
+function parseError(message: string): FastifyError {
+  return Object.assign(new Error(message), {
+    statusCode: 400,
+    code: 'FST_ERR_CTP_INVALID_JSON',
+  }) as FastifyError;
+}
+
+/**
+ * Set up an encapsulated scope for proxied MCP routes: the request decorations, a JSON body parser that keeps
+ * the raw bytes (`rawBody`) for forwarding, and the error handler mapping token, store, body and unexpected
+ * errors to their wire answers and auth decisions. `allowEmptyWithoutPost`: an empty body of a non-`POST`
+ * request parses as no body.
+ */
+export function setUpMcpScope(
+  scope: FastifyInstance,
+  { options, metrics, challenge }: McpScopeContext,
+  { allowEmptyWithoutPost, label }: { allowEmptyWithoutPost: boolean; label: string },
+): void {
+  scope.decorateRequest('rawBody', undefined);
+  scope.decorateRequest('authDecision', undefined);
+  scope.decorateRequest('mcpCall', undefined);
+  scope.removeAllContentTypeParsers();
+  scope.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    const raw = body as Buffer;
+    if (allowEmptyWithoutPost && raw.length === 0 && request.method !== 'POST') return done(null, undefined);
+    request.rawBody = raw;
+    try {
+      done(null, JSON.parse(raw.toString('utf8')));
+    } catch {
+      done(parseError('the request body is not valid JSON'), undefined);
+    }
+  });
+  const tooLarge = `the request body exceeds the limit of ${options.limits.bodyBytes} bytes`;
+  scope.setErrorHandler((error: FastifyError | Error, request, reply) => {
+    if (error instanceof OAuthError) {
+      const reason = error instanceof MissingTokenError ? 'no_token' : error.error;
+      decide(request, metrics, { decision: 'deny', reason }, error.status);
+      return sendWireError(reply, error, challenge);
+    }
+    if (error instanceof StoreUnavailableError) {
+      decide(request, metrics, { decision: 'deny', reason: 'store_unavailable' }, 503);
+      return sendStoreUnavailable(request, reply, error);
+    }
+    const status = (error as FastifyError).statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      decide(request, metrics, { decision: 'deny', reason: reasonForStatus(status) }, status);
+      if (status === 413) return sendRpcError(reply, 413, JSONRPC_INVALID_REQUEST, tooLarge);
+      const code = status === 400 ? JSONRPC_PARSE_ERROR : JSONRPC_INVALID_REQUEST;
+      return sendRpcError(reply, status, code, error.message);
+    }
+    request.log.error({ err: error }, `unhandled error in the ${label}`);
+    return sendRpcError(reply, 500, -32603, 'internal error');
+  });
+}
+
+/** `onRequest` hook: 403 (and a deny decision) for a disallowed `Origin`. */
+export function originCheck(
+  options: ResolvedProxyOptions,
+  metrics: ProxyMetrics,
+): (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined> {
+  const checkOrigin = originGuard(options.allowedOrigins);
+  return async (request, reply) => {
+    await checkOrigin(request, reply);
+    if (!reply.sent) return;
+    decide(request, metrics, { decision: 'deny', reason: 'origin_not_allowed' }, 403);
+    return reply;
+  };
+}
+
+/** The JSON-RPC method (or `batch`) and tool of a parsed body, as recorded in auth decisions. */
+export function mcpCallOf(body: McpBody): { method: string; tool: string | undefined } {
+  const first = body.batch ? undefined : body.messages[0];
+  const tool = first?.method === 'tools/call' ? first.params?.name : undefined;
+  return { method: first?.method ?? 'batch', tool: typeof tool === 'string' ? tool : undefined };
+}
