@@ -25,7 +25,7 @@ die() { echo "ci-services: error: $*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || die "must run as root (installs Debian packages and starts dockerd)"
 
 # 1. Debian packages (only what is missing; apt-get update only when something is).
-packages=(docker.io debootstrap curl ca-certificates iproute2 tar gzip redis-server)
+packages=(docker.io debootstrap curl ca-certificates iproute2 tar gzip redis-server chromium)
 command -v mvn >/dev/null || packages+=(maven)
 missing=()
 for p in "${packages[@]}"; do

@@ -28,6 +28,20 @@ describe('portcullis-proxy configuration', () => {
     });
   });
 
+  it('loads the facade examples (embedded IdP and Keycloak) used by `pnpm dev`', async () => {
+    const embeddedFacade = resolveOptions(
+      (await loadConfig(['--config', 'examples/portcullis.facade.yaml'], {})).options,
+    );
+    expect(embeddedFacade.mode).toBe('facade');
+    expect(embeddedFacade.authorizationServer).toBe('http://localhost:9090');
+    expect(embeddedFacade.facade).toMatchObject({ adapter: 'rfc7591', cimd: { allowHttpLoopback: true } });
+    const keycloak = resolveOptions(
+      (await loadConfig(['--config', 'examples/portcullis.keycloak-facade.yaml'], {})).options,
+    );
+    expect(keycloak.facade?.adapter).toBe('keycloak');
+    expect(keycloak.idp.issuer).toBe('http://127.0.0.1:8080/realms/mcp');
+  });
+
   it('applies the environment overrides', async () => {
     const config = await loadConfig(embedded, {
       PORTCULLIS_PROXY_PORT: '9191',

@@ -1,26 +1,9 @@
-import { isIP } from 'node:net';
 import { isLoopbackHost } from '@portcullis/metadata';
 import { errors } from 'oidc-provider';
 
 // Loopback *host names* (of URLs) are judged by @portcullis/metadata's `isLoopbackHost`, shared by the whole
 // stack. This file adds only what the authorization server needs on top of it: resolved addresses (SSRF guard)
 // and the narrower set of loopback hosts oidc-provider accepts as native-app redirect hosts.
-
-/** Strip the brackets of an IPv6 URL host (`[::1]` → `::1`). */
-export function bareHost(hostname: string): string {
-  return hostname.startsWith('[') && hostname.endsWith(']') ? hostname.slice(1, -1) : hostname;
-}
-
-/**
- * True for a resolved *address* in 127.0.0.0/8 or the IPv6 loopback `::1` (also IPv4-mapped). Unlike
- * `isLoopbackHost` it never accepts the name `localhost`: it judges what DNS returned, not what a URL says.
- */
-export function isLoopbackAddress(address: string): boolean {
-  const ip = bareHost(address).toLowerCase();
-  if (isIP(ip) === 4) return ip.startsWith('127.');
-  if (ip === '::1' || ip === '0:0:0:0:0:0:0:1') return true;
-  return ip.startsWith('::ffff:127.');
-}
 
 /**
  * The loopback hosts oidc-provider treats as native-app loopback redirect hosts (any port allowed): a subset

@@ -1,8 +1,8 @@
 import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
 import { isLoopbackHost } from '@portcullis/metadata';
+import { bareHost, isLoopbackAddress } from './addresses.js';
 import { IdpError } from './errors.js';
-import { bareHost, isLoopbackAddress } from './loopback.js';
 
 /** One resolved address of a host name. */
 export interface ResolvedAddress {

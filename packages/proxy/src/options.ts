@@ -2,6 +2,7 @@ import { isLoopbackHost, isScopeToken, protectedResourceMetadataUrls } from '@po
 import type { FastifyBaseLogger } from 'fastify';
 import { z } from 'zod';
 import { InvalidProxyOptionsError } from './errors.js';
+import { type FacadeOptions, facadeIssues, facadeSchema } from './options-facade.js';
 import { type StoreOptionsInput, storeSchema } from './options-store.js';
 import {
   type HttpUpstreamOptions,
@@ -11,6 +12,14 @@ import {
 } from './options-upstream.js';
 import type { Store } from './store.js';
 
+export {
+  DEFAULT_FACADE_CALLBACK_PATH,
+  DEFAULT_FACADE_CLIENT_TTL_DAYS,
+  DEFAULT_FACADE_CODE_TTL_MS,
+  DEFAULT_FACADE_MAX_CLIENTS,
+  DEFAULT_FACADE_REQUEST_TTL_MS,
+  type FacadeOptions,
+} from './options-facade.js';
 export {
   DEFAULT_REDIS_COMMAND_TIMEOUT_MS,
   DEFAULT_REDIS_CONNECT_TIMEOUT_MS,
@@ -122,8 +131,16 @@ export const directOptionsSchema = z.strictObject({
   store: storeSchema.default({ kind: 'memory' }),
 });
 
-/** Facade mode (the proxy as authorization server too): accepted by the schema, refused by resolveOptions. */
-const facadeOptionsSchema = z.looseObject({ mode: z.literal('facade') });
+/**
+ * Facade mode (the original guide's flow): the proxy is also the authorization server clients see. It serves
+ * RFC 8414 metadata under its own issuer (`publicUrl`), registers clients, relays authorization through its
+ * own callback at the IdP (so `iss` is the proxy's) and forwards token requests; tokens are the IdP's.
+ * @see https://www.rfc-editor.org/rfc/rfc8414
+ */
+export const facadeOptionsSchema = directOptionsSchema.extend({
+  mode: z.literal('facade'),
+  facade: facadeSchema.default(facadeSchema.parse({})),
+});
 
 /** The zod schema of the proxy options: a discriminated union on `mode` (default `direct`). */
 export const proxyOptionsSchema = z.preprocess(
@@ -138,11 +155,21 @@ export type ProxyOptionsInput =
       /** `{ kind: 'memory' }` (default), `{ kind: 'redis', url, keyPrefix? }`, or a `Store` object. */
       store?: StoreOptionsInput | Store;
     })
-  | { mode: 'facade'; [key: string]: unknown };
+  | (Omit<z.input<typeof facadeOptionsSchema>, 'store'> & {
+      store?: StoreOptionsInput | Store;
+    });
 
 /** The options after {@link resolveOptions}: defaults filled, derived values added, frozen. */
 export type ResolvedProxyOptions = Readonly<
-  Omit<z.output<typeof directOptionsSchema>, 'allowedHosts' | 'allowedOrigins' | 'scopesSupported'> & {
+  Omit<
+    z.output<typeof directOptionsSchema>,
+    'mode' | 'allowedHosts' | 'allowedOrigins' | 'scopesSupported'
+  > & {
+    mode: 'direct' | 'facade';
+    /** The facade block (facade mode only). */
+    facade: FacadeOptions | undefined;
+    /** The authorization server clients are told about: the proxy (facade) or the IdP (direct). */
+    authorizationServer: string;
     /** Canonical public URL of the MCP endpoint: PRM `resource` and the required token `aud`. */
     resource: string;
     /** Absolute URL of the path-aware PRM document. */
@@ -186,28 +213,21 @@ function httpUpstreamIssues(upstream: HttpUpstreamOptions): string[] {
 /**
  * Validate the options once at start-up, fill defaults and derive the public MCP URL, PRM URL, identity
  * issuer and allow-lists.
- * @throws {InvalidProxyOptionsError} listing every problem with its path; `ERR_PORTCULLIS_PROXY_NOT_IMPLEMENTED`
- * for `mode: 'facade'`.
+ * @throws {InvalidProxyOptionsError} listing every problem with its path.
  * @see https://www.rfc-editor.org/rfc/rfc9728#section-3.1
  */
 export function resolveOptions(input: unknown): ResolvedProxyOptions {
   const parsed = proxyOptionsSchema.safeParse(input);
   if (!parsed.success) throw new InvalidProxyOptionsError(parsed.error.issues.map(formatIssue));
   const o = parsed.data;
-  if (o.mode === 'facade') {
-    throw new InvalidProxyOptionsError(
-      [
-        'mode "facade" (the proxy as authorization server relaying to the IdP) is not implemented yet; use mode "direct" with an IdP that issues tokens for the proxy URL',
-      ],
-      'ERR_PORTCULLIS_PROXY_NOT_IMPLEMENTED',
-    );
-  }
+  const facade = o.mode === 'facade' ? o.facade : undefined;
   const base = new URL(o.publicUrl);
   const issues: string[] = [];
   if (base.pathname !== '/' || base.search !== '' || base.hash !== '' || base.username !== '') {
     issues.push('publicUrl must be an origin (scheme, host, port): no path, query, fragment or userinfo');
   }
   if (o.upstream.kind === 'http') issues.push(...httpUpstreamIssues(o.upstream));
+  if (facade !== undefined) issues.push(...facadeIssues(facade));
   if (issues.length > 0) throw new InvalidProxyOptionsError(issues);
 
   const publicUrl = base.origin;
@@ -219,6 +239,8 @@ export function resolveOptions(input: unknown): ResolvedProxyOptions {
     o.upstream.kind === 'http' && o.upstream.identity.mode === 'jwt' ? o.upstream.identity.issuer : undefined;
   return Object.freeze({
     ...o,
+    facade,
+    authorizationServer: facade === undefined ? o.idp.issuer : publicUrl,
     publicUrl,
     resource,
     resourceMetadataUrl: protectedResourceMetadataUrls(resource)[0] ?? '',

@@ -10,6 +10,7 @@ import {
 import Fastify, { type FastifyInstance } from 'fastify';
 import { directModePlugin } from './direct-mode-plugin.js';
 import { InvalidProxyOptionsError } from './errors.js';
+import { facadePlugin } from './facade/facade-plugin.js';
 import { InFlight } from './in-flight.js';
 import { createProxyMetrics } from './metrics.js';
 import { observabilityPlugin } from './observability-plugin.js';
@@ -28,7 +29,7 @@ export function resourceServerOptionsFor(options: ResolvedProxyOptions): Resolve
   try {
     return resolveResourceServerOptions({
       resource: options.resource,
-      authorizationServers: [idp.issuer],
+      authorizationServers: [options.authorizationServer],
       issuers: [idp.issuer, ...idp.additionalIssuers],
       jwt: {
         jwksUri: idp.jwksUri,
@@ -96,6 +97,7 @@ export function createProxyServer(input: ProxyOptionsInput): FastifyInstance {
   app.register(observabilityPlugin, { options, metrics, store });
   app.register(protectedResourcePlugin, { options: rs });
   app.register(mcpAuthPlugin, { options: rs });
+  if (options.facade !== undefined) app.register(facadePlugin, { options, store });
   app.register(directModePlugin, {
     options,
     metrics,

@@ -69,15 +69,41 @@ describe('resolveOptions', () => {
     ).toMatch(/header injection/);
   });
 
-  it('accepts facade mode in the schema but says precisely that it is not implemented yet', () => {
-    try {
-      resolveOptions({ mode: 'facade', idp: base.idp });
-      expect.unreachable();
-    } catch (error) {
-      expect(error).toBeInstanceOf(InvalidProxyOptionsError);
-      expect((error as InvalidProxyOptionsError).code).toBe('ERR_PORTCULLIS_PROXY_NOT_IMPLEMENTED');
-      expect((error as Error).message).toMatch(/mode "facade" .* is not implemented yet/);
-    }
+  it('facade mode: defaults to the RFC 7591 adapter and names the proxy as the authorization server', () => {
+    const o = resolveOptions({ ...base, mode: 'facade' });
+    expect(o.mode).toBe('facade');
+    expect(o.authorizationServer).toBe(o.publicUrl);
+    expect(o.facade).toMatchObject({
+      adapter: 'rfc7591',
+      consent: 'auto',
+      sendResource: true,
+      callbackPath: '/oauth/callback',
+    });
+    expect(resolveOptions(base).authorizationServer).toBe(base.idp.issuer);
+  });
+
+  it('facade mode: a static adapter needs the pre-registered client, and only it takes one', () => {
+    expect(issuesOf({ ...base, mode: 'facade', facade: { adapter: 'static' } })).toEqual([
+      'facade.upstreamClient is required with facade.adapter "static" (the pre-registered IdP client)',
+    ]);
+    expect(
+      issuesOf({
+        ...base,
+        mode: 'facade',
+        facade: { adapter: 'keycloak', upstreamClient: { clientId: 'c' } },
+      })[0],
+    ).toMatch(/only used with facade.adapter "static"/);
+    expect(
+      issuesOf({
+        ...base,
+        mode: 'facade',
+        facade: { adapter: 'static', upstreamClient: { clientId: 'c', authMethod: 'client_secret_post' } },
+      })[0],
+    ).toMatch(/clientSecret is required with authMethod "client_secret_post"/);
+    expect(issuesOf({ ...base, mode: 'facade', facade: { adapter: 'okta' } })[0]).toMatch(/^facade.adapter/);
+    expect(issuesOf({ ...base, mode: 'facade', facade: { cookieSecret: 'short' } })[0]).toMatch(
+      /^facade.cookieSecret/,
+    );
   });
 
   it('maps the CORS origins into the Origin allow-list and derives an https public resource', () => {

@@ -15,13 +15,16 @@ export interface RunningProxy {
   close(): Promise<void>;
 }
 
+/** Proxy options for tests: `publicUrl` defaults to `http://localhost:<port>`. */
+export type ProxyTestOptions =
+  | (Omit<Extract<ProxyOptionsInput, { mode?: 'direct' }>, 'mode' | 'publicUrl'> & {
+      mode?: 'direct';
+      publicUrl?: string;
+    })
+  | (Omit<Extract<ProxyOptionsInput, { mode: 'facade' }>, 'publicUrl'> & { publicUrl?: string });
+
 /** Start a proxy on `port` with the redacting logger at `debug` writing into memory. */
-export async function startProxy(
-  port: number,
-  options: Omit<Extract<ProxyOptionsInput, { mode?: 'direct' }>, 'mode' | 'publicUrl'> & {
-    publicUrl?: string;
-  },
-): Promise<RunningProxy> {
+export async function startProxy(port: number, options: ProxyTestOptions): Promise<RunningProxy> {
   const lines: string[] = [];
   const destination = new Writable({
     write(chunk, _encoding, done) {
@@ -33,7 +36,7 @@ export async function startProxy(
     publicUrl: `http://localhost:${port}`,
     logger: createRedactingLogger({ level: 'debug', destination }),
     ...options,
-  });
+  } as ProxyOptionsInput);
   await app.listen({ host: '127.0.0.1', port });
   return {
     app,

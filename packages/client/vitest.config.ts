@@ -1,0 +1,3 @@
+import { definePackageConfig } from '@portcullis/vitest-config';
+
+export default definePackageConfig({ test: { globalSetup: ['test/global-setup.ts'] } });

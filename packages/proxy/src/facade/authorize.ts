@@ -1,0 +1,220 @@
+import { InvalidClientError, isScopeToken, resourceMatches } from '@portcullis/metadata';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { JsonValue } from '../store.js';
+import { type FacadeClient, NS, randomId } from './clients.js';
+import { CONSENT_COOKIE, readCookie } from './consent-cookie.js';
+import { FACADE_PATHS, type FacadeContext, type PendingAuthorization, redirectToClient } from './context.js';
+import { renderConsent, sendErrorPage, sendPage } from './pages.js';
+
+const PKCE_CHALLENGE = /^[A-Za-z0-9._~-]{43,128}$/;
+
+type Query = Record<string, string | string[] | undefined>;
+
+/**
+ * The registered redirect URI `requested` matches: an exact string match, or for an http loopback IP literal
+ * (`127.0.0.1`, `[::1]`) the same URI on another port, which native clients pick at run time.
+ * @see https://www.rfc-editor.org/rfc/rfc8252#section-7.3
+ */
+export function matchRedirectUri(registered: readonly string[], requested: string): boolean {
+  if (registered.includes(requested)) return true;
+  const url = URL.parse(requested);
+  if (url?.protocol !== 'http:' || !['127.0.0.1', '[::1]'].includes(url.hostname)) return false;
+  return registered.some((uri) => {
+    const candidate = URL.parse(uri);
+    if (candidate === null || candidate.hostname !== url.hostname) return false;
+    candidate.port = url.port;
+    return candidate.href === url.href;
+  });
+}
+
+/** A parameter given once; `null` when repeated (RFC 6749 §3.1: parameters MUST NOT be included more than once). */
+function single(query: Query, name: string): string | undefined | null {
+  const value = query[name];
+  if (Array.isArray(value)) return null;
+  return value === '' ? undefined : value;
+}
+
+/**
+ * Build the redirect to the IdP for an accepted request: a fresh upstream `state` (random, single-use, short
+ * lived; stored only now, after consent: PX-07), the client's PKCE challenge (kept end to end), the proxy's
+ * callback as `redirect_uri`, and the proxy's MCP URL as RFC 8707 `resource`.
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.1
+ */
+export async function startRelay(context: FacadeContext, pending: PendingAuthorization): Promise<string> {
+  const client = { client_id: pending.client_id, client_name: pending.client_name } as FacadeClient;
+  const upstream = await context.upstreams.for(client);
+  const relayState = randomId();
+  await context.store.set(
+    NS.relay,
+    relayState,
+    pending as unknown as JsonValue,
+    context.facade.ttl.requestMs,
+  );
+  const target = new URL(await context.idp.endpoint('authorization_endpoint'));
+  const params: Record<string, string | undefined> = {
+    response_type: 'code',
+    client_id: upstream.clientId,
+    redirect_uri: context.callbackUrl,
+    state: relayState,
+    code_challenge: pending.code_challenge,
+    code_challenge_method: 'S256',
+    scope: pending.scope,
+    resource: context.facade.sendResource ? context.options.resource : undefined,
+  };
+  for (const [name, value] of Object.entries(params)) {
+    if (value !== undefined) target.searchParams.set(name, value);
+  }
+  return target.href;
+}
+
+async function authorize(context: FacadeContext, request: FastifyRequest, reply: FastifyReply) {
+  const query = request.query as Query;
+  const clientId = single(query, 'client_id');
+  if (clientId == null)
+    return sendErrorPage(reply, 400, 'invalid_request', 'client_id is missing or repeated');
+  let client: FacadeClient;
+  try {
+    client = await context.clients.find(clientId);
+  } catch (error) {
+    if (error instanceof InvalidClientError)
+      return sendErrorPage(reply, 400, 'invalid_client', error.message);
+    throw error;
+  }
+  const given = single(query, 'redirect_uri');
+  const only = client.redirect_uris.length === 1 ? client.redirect_uris[0] : undefined;
+  const redirectUri = given === undefined ? only : given;
+  if (redirectUri == null || !matchRedirectUri(client.redirect_uris, redirectUri)) {
+    return sendErrorPage(
+      reply,
+      400,
+      'invalid_request',
+      'redirect_uri is missing or is not one of the redirect URIs registered for this client (exact match)',
+    );
+  }
+  const state = single(query, 'state');
+  const fail = (error: string, description: string) =>
+    redirectToClient(reply, context, redirectUri, {
+      error,
+      error_description: description,
+      state: state ?? undefined,
+    });
+  if (state === null) return fail('invalid_request', 'state is repeated');
+  if (single(query, 'response_type') !== 'code') {
+    return fail('unsupported_response_type', 'response_type must be "code"');
+  }
+  const challenge = single(query, 'code_challenge');
+  if (challenge == null || !PKCE_CHALLENGE.test(challenge)) {
+    return fail('invalid_request', 'code_challenge is required: PKCE with S256 (RFC 7636)');
+  }
+  if (single(query, 'code_challenge_method') !== 'S256') {
+    return fail('invalid_request', 'code_challenge_method must be "S256"');
+  }
+  const resource = single(query, 'resource');
+  if (resource === null || (resource !== undefined && !resourceMatches(resource, context.options.resource))) {
+    return fail('invalid_target', `resource must be ${context.options.resource}`);
+  }
+  const scope = single(query, 'scope');
+  if (scope === null || (scope !== undefined && !scope.split(' ').every(isScopeToken))) {
+    return fail('invalid_scope', 'scope must be space-separated scope tokens');
+  }
+  const pending: PendingAuthorization = {
+    client_id: client.client_id,
+    client_name: client.client_name,
+    redirect_uri: redirectUri,
+    state,
+    code_challenge: challenge,
+    scope,
+  };
+  const consentNeeded = context.facade.consent === 'always' || context.upstreams.shared;
+  const cookie = readCookie(request.headers.cookie, CONSENT_COOKIE);
+  if (consentNeeded && !(await context.consent.approved(cookie, client.client_id))) {
+    const requestId = randomId();
+    const csrf = randomId();
+    await context.store.set(
+      NS.request,
+      requestId,
+      { ...pending, csrf } as unknown as JsonValue,
+      context.facade.ttl.requestMs,
+    );
+    return sendPage(
+      reply,
+      200,
+      'Allow access?',
+      renderConsent({
+        requestId,
+        csrf,
+        clientId: client.client_id,
+        clientName: client.client_name,
+        redirectUri,
+        scopes: scope === undefined ? [] : scope.split(' '),
+        idpIssuer: context.options.idp.issuer,
+        actionPath: FACADE_PATHS.consent,
+      }),
+    );
+  }
+  return reply.header('cache-control', 'no-store').redirect(await startRelay(context, pending), 302);
+}
+
+/** True when a consent POST comes from the proxy's own page: same-origin `Origin` or `Sec-Fetch-Site`. */
+function sameOrigin(context: FacadeContext, request: FastifyRequest): boolean {
+  const site = request.headers['sec-fetch-site'];
+  if (site !== undefined && site !== 'same-origin') return false;
+  const origin = request.headers.origin;
+  return origin === undefined || origin === new URL(context.options.publicUrl).origin;
+}
+
+async function decide(context: FacadeContext, request: FastifyRequest, reply: FastifyReply) {
+  const form = (request.body ?? {}) as Record<string, unknown>;
+  const requestId = typeof form.request === 'string' ? form.request : '';
+  const csrf = typeof form.csrf === 'string' ? form.csrf : '';
+  if (!sameOrigin(context, request)) {
+    return sendErrorPage(reply, 403, 'access_denied', 'the consent form was posted from another site');
+  }
+  const pending =
+    requestId === ''
+      ? undefined
+      : ((await context.store.take(NS.request, requestId)) as
+          | (PendingAuthorization & { csrf: string })
+          | undefined);
+  if (pending === undefined) {
+    return sendErrorPage(
+      reply,
+      400,
+      'invalid_request',
+      'this consent request is unknown, expired or already used',
+    );
+  }
+  if (csrf === '' || csrf !== pending.csrf) {
+    return sendErrorPage(
+      reply,
+      403,
+      'access_denied',
+      'the consent form is missing its CSRF token or it is wrong',
+    );
+  }
+  const { csrf: _csrf, ...authorization } = pending;
+  if (form.decision !== 'approve') {
+    return redirectToClient(
+      reply,
+      context,
+      authorization.redirect_uri,
+      { error: 'access_denied', error_description: 'the user denied access', state: authorization.state },
+      303,
+    );
+  }
+  const cookie = readCookie(request.headers.cookie, CONSENT_COOKIE);
+  const setCookie = await context.consent.approve(cookie, authorization.client_id);
+  const target = await startRelay(context, authorization);
+  return reply.header('set-cookie', setCookie).header('cache-control', 'no-store').redirect(target, 303);
+}
+
+/**
+ * `GET /authorize` and `POST /consent`: validate the request (client, exact `redirect_uri` before anything is
+ * redirected, PKCE S256, `resource`), ask for consent when the IdP client is shared (PX-03…PX-05), then send
+ * the browser to the IdP through {@link startRelay}.
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
+ */
+export async function authorizeRoutes(app: FastifyInstance, context: FacadeContext): Promise<void> {
+  app.get(FACADE_PATHS.authorize, (request, reply) => authorize(context, request, reply));
+  app.post(FACADE_PATHS.consent, (request, reply) => decide(context, request, reply));
+}

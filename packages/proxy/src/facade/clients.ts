@@ -1,0 +1,145 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { GuardedFetch } from '@portcullis/idp/guarded-fetch';
+import {
+  InvalidClientError,
+  isClientIdMetadataDocumentUrl,
+  MetadataValidationError,
+  validateClientIdMetadataDocument,
+} from '@portcullis/metadata';
+import type { JsonValue, Store } from '../store.js';
+
+/** How an MCP client authenticates at the proxy's token endpoint. */
+export type ClientAuthMethod = 'none' | 'client_secret_basic' | 'client_secret_post';
+
+/** An MCP client the facade knows: registered at `/register`, or described by a CIMD document. */
+export interface FacadeClient {
+  readonly client_id: string;
+  readonly client_name?: string | undefined;
+  readonly redirect_uris: readonly string[];
+  readonly token_endpoint_auth_method: ClientAuthMethod;
+  /** SHA-256 (base64url) of the client secret the proxy issued; never the secret itself. */
+  readonly secret_sha256?: string | undefined;
+  /** True when `client_id` is a client ID metadata document URL. */
+  readonly cimd?: boolean | undefined;
+}
+
+/** Store namespaces of the facade. */
+export const NS = {
+  client: 'facade-client',
+  upstream: 'facade-upstream',
+  request: 'facade-request',
+  relay: 'facade-relay',
+  code: 'facade-code',
+  refresh: 'facade-refresh',
+  count: 'facade-count',
+  key: 'facade-key',
+} as const;
+
+/** A random, URL-safe identifier with `bytes` bytes of entropy. */
+export function randomId(bytes = 32): string {
+  return randomBytes(bytes).toString('base64url');
+}
+
+/** SHA-256 of `value`, base64url: how secrets and refresh tokens are keyed in the store. */
+export function sha256(value: string): string {
+  return createHash('sha256').update(value).digest('base64url');
+}
+
+/** Constant-time comparison of `secret` with a stored SHA-256. */
+export function secretMatches(secret: string, expectedSha256: string): boolean {
+  const a = Buffer.from(sha256(secret));
+  const b = Buffer.from(expectedSha256);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** Settings of {@link ClientRegistry}. */
+export interface ClientRegistryOptions {
+  readonly store: Store;
+  readonly clientTtlMs: number;
+  /** The SSRF-guarded fetch for CIMD documents; `undefined` when CIMD is off. */
+  readonly fetchDocument: GuardedFetch | undefined;
+  readonly allowLoopbackHttp: boolean;
+}
+
+/**
+ * The facade's clients, kept in the store so that every replica sees them. CIMD clients are fetched through
+ * the SSRF-guarded fetch on each authorization request (the document is the source of truth) and validated
+ * with `@portcullis/metadata` (document `client_id` must equal the URL).
+ * @see https://datatracker.ietf.org/doc/draft-ietf-oauth-client-id-metadata-document/
+ */
+export class ClientRegistry {
+  readonly #o: ClientRegistryOptions;
+
+  constructor(options: ClientRegistryOptions) {
+    this.#o = options;
+  }
+
+  /** Keep a registered client. */
+  async save(client: FacadeClient): Promise<void> {
+    await this.#o.store.set(NS.client, client.client_id, client as unknown as JsonValue, this.#o.clientTtlMs);
+  }
+
+  /** True when `clientId` looks like a CIMD URL and CIMD is on. */
+  isCimd(clientId: string): boolean {
+    return (
+      this.#o.fetchDocument !== undefined &&
+      isClientIdMetadataDocumentUrl(clientId, { allowLoopbackHttp: this.#o.allowLoopbackHttp })
+    );
+  }
+
+  /**
+   * The client `clientId`, or an `invalid_client` error saying why it is unknown.
+   * @throws {InvalidClientError}
+   */
+  async find(clientId: string): Promise<FacadeClient> {
+    if (this.isCimd(clientId)) return this.#fetchCimd(clientId);
+    const found = clientId === '' ? undefined : await this.#o.store.get(NS.client, clientId);
+    if (found === undefined) {
+      throw new InvalidClientError(
+        `client_id ${JSON.stringify(clientId.slice(0, 200))} is not registered here; register at the registration_endpoint first`,
+      );
+    }
+    return found as unknown as FacadeClient;
+  }
+
+  async #fetchCimd(clientId: string): Promise<FacadeClient> {
+    const fetchDocument = this.#o.fetchDocument;
+    if (fetchDocument === undefined) throw new InvalidClientError('client ID metadata documents are off');
+    let body: unknown;
+    try {
+      const response = await fetchDocument(clientId, { headers: { accept: 'application/json' } });
+      if (response.status !== 200) throw new Error(`it answered HTTP ${response.status}`);
+      body = await response.json();
+    } catch (error) {
+      throw new InvalidClientError(
+        `the client ID metadata document ${clientId} could not be fetched (${error instanceof Error ? error.message : String(error)})`,
+      );
+    }
+    try {
+      const doc = validateClientIdMetadataDocument(body, {
+        clientId,
+        allowLoopbackHttp: this.#o.allowLoopbackHttp,
+      });
+      const method = doc.token_endpoint_auth_method;
+      if (method !== undefined && method !== 'none') {
+        throw new InvalidClientError(
+          `the client ID metadata document ${clientId} asks for token_endpoint_auth_method ${JSON.stringify(method)}; only "none" is supported for documents`,
+        );
+      }
+      return {
+        client_id: clientId,
+        client_name: doc.client_name,
+        redirect_uris: doc.redirect_uris,
+        token_endpoint_auth_method: 'none',
+        cimd: true,
+      };
+    } catch (error) {
+      if (error instanceof MetadataValidationError) {
+        throw new InvalidClientError(
+          `the client ID metadata document ${clientId} is invalid: ${error.message}`,
+        );
+      }
+      throw error;
+    }
+  }
+}

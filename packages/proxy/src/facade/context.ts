@@ -1,0 +1,60 @@
+import type { FastifyReply } from 'fastify';
+import type { ResolvedProxyOptions } from '../options.js';
+import type { FacadeOptions } from '../options-facade.js';
+import type { Store } from '../store.js';
+import type { ClientRegistry } from './clients.js';
+import type { ConsentCookies } from './consent-cookie.js';
+import type { IdpClient } from './idp-client.js';
+import type { UpstreamClients } from './upstream-clients.js';
+
+/** Everything the facade's routes share. */
+export interface FacadeContext {
+  readonly options: ResolvedProxyOptions;
+  readonly facade: FacadeOptions;
+  readonly store: Store;
+  readonly idp: IdpClient;
+  readonly clients: ClientRegistry;
+  readonly upstreams: UpstreamClients;
+  readonly consent: ConsentCookies;
+  /** The proxy's redirect URI at the IdP. */
+  readonly callbackUrl: string;
+}
+
+/** An authorization request the proxy accepted, waiting for consent or for the IdP's answer. */
+export interface PendingAuthorization {
+  readonly client_id: string;
+  readonly client_name?: string | undefined;
+  readonly redirect_uri: string;
+  readonly state?: string | undefined;
+  readonly code_challenge: string;
+  readonly scope?: string | undefined;
+}
+
+/** The facade's routes under the public URL. */
+export const FACADE_PATHS = {
+  authorize: '/authorize',
+  token: '/token',
+  register: '/register',
+  consent: '/consent',
+} as const;
+
+/**
+ * Redirect the browser to the client's `redirect_uri` with `params` and the proxy's `iss` (RFC 9207). The
+ * `redirect_uri` was matched exactly against the registered ones before any redirect is made (PX-06).
+ * @see https://www.rfc-editor.org/rfc/rfc9207#section-2
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2
+ */
+export function redirectToClient(
+  reply: FastifyReply,
+  context: FacadeContext,
+  redirectUri: string,
+  params: Record<string, string | undefined>,
+  status: 302 | 303 = 302,
+): FastifyReply {
+  const target = new URL(redirectUri);
+  for (const [name, value] of Object.entries(params)) {
+    if (value !== undefined) target.searchParams.set(name, value);
+  }
+  target.searchParams.set('iss', context.options.authorizationServer);
+  return reply.header('cache-control', 'no-store').redirect(target.href, status);
+}

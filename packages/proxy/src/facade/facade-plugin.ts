@@ -1,0 +1,158 @@
+import formbody from '@fastify/formbody';
+import { createGuardedFetch } from '@portcullis/idp/guarded-fetch';
+import { InvalidClientError, OAuthError } from '@portcullis/metadata';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { ProxyError } from '../errors.js';
+import type { ResolvedProxyOptions } from '../options.js';
+import type { Store } from '../store.js';
+import { authorizeRoutes } from './authorize.js';
+import { callbackRoute } from './callback.js';
+import { ClientRegistry } from './clients.js';
+import { ConsentCookies } from './consent-cookie.js';
+import { FACADE_PATHS, type FacadeContext } from './context.js';
+import { IdpClient } from './idp-client.js';
+import { metadataRoutes } from './metadata.js';
+import { sendErrorPage } from './pages.js';
+import { registerRoute } from './register.js';
+import { tokenRoute } from './token.js';
+import { UpstreamClients } from './upstream-clients.js';
+
+/** Options of {@link facadePlugin}. */
+export interface FacadePluginOptions {
+  readonly options: ResolvedProxyOptions;
+  readonly store: Store;
+}
+
+/** Build the shared context of the facade's routes from the resolved options. */
+export function createFacadeContext(options: ResolvedProxyOptions, store: Store): FacadeContext {
+  const facade = options.facade;
+  if (facade === undefined) throw new TypeError('the facade needs mode "facade"');
+  const idp = new IdpClient(options.idp.issuer, facade.idpTimeoutMs);
+  const clientTtlMs = facade.ttl.clientDays * 24 * 3600 * 1000;
+  const callbackUrl = `${options.publicUrl}${facade.callbackPath}`;
+  const fetchDocument = facade.cimd.enabled
+    ? createGuardedFetch({
+        allowHttpLoopback: facade.cimd.allowHttpLoopback,
+        allowedHosts: facade.cimd.allowedHosts,
+        timeoutMs: facade.cimd.timeoutMs,
+        maxBytes: facade.cimd.maxBytes,
+      })
+    : undefined;
+  return {
+    options,
+    facade,
+    store,
+    idp,
+    callbackUrl,
+    clients: new ClientRegistry({
+      store,
+      clientTtlMs,
+      fetchDocument,
+      allowLoopbackHttp: facade.cimd.allowHttpLoopback,
+    }),
+    upstreams: new UpstreamClients({ facade, idp, store, callbackUrl, clientTtlMs }),
+    consent: new ConsentCookies(store, facade.cookieSecret),
+  };
+}
+
+function isTimeout(error: unknown): boolean {
+  return error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
+}
+
+/**
+ * One error handler for the facade: OAuth errors as RFC 6749 §5.2 JSON (HTML pages on the browser-facing GET
+ * routes), IdP trouble as 502/504, store trouble as 503; messages never carry secrets.
+ */
+function handleError(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) {
+  const page = request.method === 'GET';
+  if (error instanceof OAuthError) {
+    if (page) return sendErrorPage(reply, error.status, error.error, error.error_description ?? error.error);
+    if (error instanceof InvalidClientError && /^basic /i.test(request.headers.authorization ?? '')) {
+      reply.header('www-authenticate', 'Basic realm="portcullis"');
+    }
+    return reply.status(error.status).header('cache-control', 'no-store').send(error.toResponseBody());
+  }
+  const status =
+    'statusCode' in error && typeof error.statusCode === 'number' && error.statusCode < 500
+      ? error.statusCode
+      : undefined;
+  if (status !== undefined) {
+    const description =
+      status === 413 ? 'the request body is too large' : 'the request body cannot be parsed';
+    return reply.status(status).send({ error: 'invalid_request', error_description: description });
+  }
+  let code = 502;
+  let description = 'the identity provider did not answer as expected';
+  if (isTimeout(error)) {
+    code = 504;
+    description = 'the identity provider did not answer in time';
+  } else if (error instanceof ProxyError && error.code === 'ERR_PORTCULLIS_PROXY_STORE_UNAVAILABLE') {
+    code = 503;
+    description = 'the proxy state store is unavailable';
+  } else if (error instanceof ProxyError) {
+    description = error.message;
+  }
+  request.log.error({ err: error }, `facade: ${description}`);
+  if (page) return sendErrorPage(reply, code, 'server_error', description);
+  return reply
+    .status(code)
+    .header('cache-control', 'no-store')
+    .send({ error: 'server_error', error_description: description });
+}
+
+const CORS_PATHS = [
+  '/.well-known/oauth-authorization-server',
+  '/.well-known/openid-configuration',
+  FACADE_PATHS.register,
+  FACADE_PATHS.token,
+];
+
+/**
+ * CORS for any origin without credentials on the endpoints browser clients call with `fetch` (metadata,
+ * registration, token). Set by hand because `@fastify/cors` already owns the wildcard `OPTIONS` route of the
+ * MCP endpoint's scope and cannot be registered twice; these exact preflight routes take precedence over it.
+ * @see https://fetch.spec.whatwg.org/#http-cors-protocol
+ */
+function publicCors(api: FastifyInstance): void {
+  api.addHook('onRequest', async (_request, reply) => {
+    reply.header('access-control-allow-origin', '*');
+  });
+  for (const path of CORS_PATHS) {
+    api.options(path, async (_request, reply) =>
+      reply
+        .status(204)
+        .header('access-control-allow-methods', 'GET, POST')
+        .header('access-control-allow-headers', 'authorization, content-type, mcp-protocol-version')
+        .header('access-control-max-age', '600')
+        .send(),
+    );
+  }
+}
+
+/**
+ * Facade mode: the proxy as the authorization server MCP clients see, relaying to the IdP. Routes: RFC 8414
+ * metadata, `/register`, `/authorize`, `/consent`, the IdP callback and `/token`; CORS (any origin, no
+ * credentials) on metadata, registration and token so browser clients such as MCP Inspector work.
+ * @see https://modelcontextprotocol.io/specification/2026-07-28/basic/authorization#authorization-server-discovery
+ */
+export const facadePlugin = fp(
+  async (app: FastifyInstance, { options, store }: FacadePluginOptions) => {
+    const context = createFacadeContext(options, store);
+    await app.register(async (scope) => {
+      scope.setErrorHandler(handleError);
+      await scope.register(formbody);
+      await scope.register(authorizeRoutes, context);
+      await scope.register(callbackRoute, context);
+      await scope.register(async (api) => {
+        publicCors(api);
+        await api.register(metadataRoutes, context);
+        await api.register(registerRoute, context);
+        await api.register(tokenRoute, context);
+      });
+    });
+  },
+  { name: '@portcullis/proxy/facade', fastify: '5.x' },
+);
+
+export { FACADE_PATHS };

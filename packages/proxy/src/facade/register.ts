@@ -1,0 +1,97 @@
+import {
+  InvalidClientMetadataError,
+  InvalidRedirectUriError,
+  MetadataValidationError,
+  parseClientRegistrationRequest,
+  TemporarilyUnavailableError,
+} from '@portcullis/metadata';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { type ClientAuthMethod, type FacadeClient, NS, randomId, sha256 } from './clients.js';
+import { FACADE_PATHS, type FacadeContext } from './context.js';
+
+const AUTH_METHODS: readonly ClientAuthMethod[] = ['none', 'client_secret_basic', 'client_secret_post'];
+
+function subsetOf(values: readonly string[] | undefined, allowed: readonly string[], name: string): void {
+  const wrong = (values ?? []).filter((v) => !allowed.includes(v));
+  if (wrong.length > 0) {
+    throw new InvalidClientMetadataError(
+      `${name} may only contain ${allowed.join(', ')}; not ${wrong.join(', ')}`,
+    );
+  }
+}
+
+/** Count registrations (approximately across replicas: get then set) and refuse past `maxClients`. */
+async function countRegistration(context: FacadeContext): Promise<void> {
+  const ttl = context.facade.ttl.clientDays * 24 * 3600 * 1000;
+  const current = await context.store.get(NS.count, 'clients');
+  const count = typeof current === 'number' ? current : 0;
+  if (count >= context.facade.registration.maxClients) {
+    throw new TemporarilyUnavailableError(
+      'the proxy holds as many registered clients as it is configured to',
+    );
+  }
+  await context.store.set(NS.count, 'clients', count + 1, ttl);
+}
+
+async function register(context: FacadeContext, request: FastifyRequest, reply: FastifyReply) {
+  let metadata: ReturnType<typeof parseClientRegistrationRequest>;
+  try {
+    metadata = parseClientRegistrationRequest(request.body ?? {});
+  } catch (error) {
+    if (!(error instanceof MetadataValidationError)) throw error;
+    const redirect = error.issues.some((issue) => issue.path.includes('redirect_uris'));
+    throw redirect
+      ? new InvalidRedirectUriError(error.message)
+      : new InvalidClientMetadataError(error.message);
+  }
+  const redirectUris = metadata.redirect_uris ?? [];
+  if (redirectUris.length === 0)
+    throw new InvalidRedirectUriError('redirect_uris is required (at least one)');
+  const method = (metadata.token_endpoint_auth_method ?? 'client_secret_basic') as ClientAuthMethod;
+  if (!AUTH_METHODS.includes(method)) {
+    throw new InvalidClientMetadataError(
+      `token_endpoint_auth_method must be one of ${AUTH_METHODS.join(', ')}`,
+    );
+  }
+  subsetOf(metadata.grant_types, ['authorization_code', 'refresh_token'], 'grant_types');
+  subsetOf(metadata.response_types, ['code'], 'response_types');
+  await countRegistration(context);
+
+  const clientId = randomId(16);
+  const secret = method === 'none' ? undefined : randomId(32);
+  const client: FacadeClient = {
+    client_id: clientId,
+    client_name: metadata.client_name,
+    redirect_uris: [...redirectUris],
+    token_endpoint_auth_method: method,
+    secret_sha256: secret === undefined ? undefined : sha256(secret),
+  };
+  // Register at the IdP first, so a refusal there fails this registration instead of the first login.
+  await context.upstreams.for(client);
+  await context.clients.save(client);
+  const issuedAt = Math.floor(Date.now() / 1000);
+  return reply
+    .status(201)
+    .header('cache-control', 'no-store')
+    .send({
+      ...metadata,
+      client_id: clientId,
+      client_id_issued_at: issuedAt,
+      ...(secret === undefined ? {} : { client_secret: secret, client_secret_expires_at: 0 }),
+      redirect_uris: client.redirect_uris,
+      token_endpoint_auth_method: method,
+      grant_types: metadata.grant_types ?? ['authorization_code'],
+      response_types: metadata.response_types ?? ['code'],
+    });
+}
+
+/**
+ * `POST /register` (RFC 7591): validates the metadata with `@portcullis/metadata`, issues the proxy's own
+ * `client_id` (and a secret for confidential clients, stored only as a hash), and — with a registering
+ * adapter — registers the matching client at the IdP, whose secret never leaves the proxy.
+ * @see https://www.rfc-editor.org/rfc/rfc7591#section-3
+ */
+export async function registerRoute(app: FastifyInstance, context: FacadeContext): Promise<void> {
+  if (!context.facade.registration.enabled) return;
+  app.post(FACADE_PATHS.register, (request, reply) => register(context, request, reply));
+}

@@ -1,0 +1,87 @@
+import type { FacadeOptions } from '../options-facade.js';
+import type { JsonValue, Store } from '../store.js';
+import { type FacadeClient, NS } from './clients.js';
+import type { IdpClient, UpstreamCredentials } from './idp-client.js';
+
+/**
+ * The registration request the proxy sends to the IdP for one MCP client: its own callback as the only
+ * redirect URI (the authorization response comes back through the proxy, RFC 9207 relay), a confidential
+ * client whose secret only the proxy holds.
+ *
+ * Adapter differences:
+ * - `keycloak`: no `scope` member (Keycloak ≤ 26.7 then replaces the realm's default client scopes with
+ *   `basic` only, and tokens lose their audience and `sub` mappers) and no `application_type` (its anonymous
+ *   policies check what they know only); audience comes from the realm's client scopes and RFC 8707.
+ * - `rfc7591`: the plain RFC 7591 request, with `application_type` (`native` for a loopback http callback,
+ *   which OIDC Registration §2 allows only for native clients, `web` otherwise).
+ * @see https://www.rfc-editor.org/rfc/rfc7591#section-2
+ */
+export function upstreamRegistration(
+  adapter: 'keycloak' | 'rfc7591',
+  client: FacadeClient,
+  callbackUrl: string,
+): Record<string, unknown> {
+  const name = `${client.client_name ?? client.client_id.slice(0, 80)} (via Portcullis proxy)`;
+  const request: Record<string, unknown> = {
+    redirect_uris: [callbackUrl],
+    client_name: name,
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    token_endpoint_auth_method: 'client_secret_basic',
+  };
+  if (adapter === 'rfc7591') {
+    request.application_type = new URL(callbackUrl).protocol === 'http:' ? 'native' : 'web';
+  }
+  return request;
+}
+
+/** Settings of {@link UpstreamClients}. */
+export interface UpstreamClientsOptions {
+  readonly facade: FacadeOptions;
+  readonly idp: IdpClient;
+  readonly store: Store;
+  readonly callbackUrl: string;
+  readonly clientTtlMs: number;
+}
+
+/**
+ * Which IdP client the proxy uses for each MCP client: the one pre-registered client (`static`), or one
+ * registered at the IdP for each MCP client on first use and kept in the store (`keycloak`, `rfc7591`).
+ */
+export class UpstreamClients {
+  readonly #o: UpstreamClientsOptions;
+
+  constructor(options: UpstreamClientsOptions) {
+    this.#o = options;
+  }
+
+  /** True when every MCP client shares one IdP client (so the proxy must ask for consent, PX-03). */
+  get shared(): boolean {
+    return this.#o.facade.adapter === 'static';
+  }
+
+  /** The IdP client for `client`, registering one at the IdP when needed. */
+  async for(client: FacadeClient): Promise<UpstreamCredentials> {
+    const { facade, store } = this.#o;
+    const fixed = facade.upstreamClient;
+    if (facade.adapter === 'static' && fixed !== undefined) {
+      return {
+        clientId: fixed.clientId,
+        clientSecret: fixed.clientSecret,
+        authMethod: fixed.authMethod ?? (fixed.clientSecret === undefined ? 'none' : 'client_secret_basic'),
+      };
+    }
+    const known = await store.get(NS.upstream, client.client_id);
+    if (known !== undefined) return known as unknown as UpstreamCredentials;
+    const adapter = facade.adapter === 'keycloak' ? 'keycloak' : 'rfc7591';
+    const registered = await this.#o.idp.register(
+      upstreamRegistration(adapter, client, this.#o.callbackUrl),
+      facade.initialAccessToken,
+    );
+    const value = { ...registered } as unknown as JsonValue;
+    if (await store.setIfAbsent(NS.upstream, client.client_id, value, this.#o.clientTtlMs)) return registered;
+    // Another replica registered the same client at the same time: use the one it kept.
+    const winner = await store.get(NS.upstream, client.client_id);
+    return (winner ?? value) as unknown as UpstreamCredentials;
+  }
+}

@@ -1,0 +1,101 @@
+import { CookieBrowser, freePort } from '@portcullis/test-support';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  authorizationRequest,
+  type FacadeStack,
+  runBrowserFlow,
+  startFacadeStack,
+  tokenRequest,
+} from '../helpers/facade.js';
+
+let dev: FacadeStack;
+let strict: FacadeStack;
+let docs: FastifyInstance;
+let docsUrl: string;
+const redirectUri = 'http://127.0.0.1:4555/callback';
+
+beforeAll(async () => {
+  const port = await freePort();
+  docsUrl = `http://127.0.0.1:${port}`;
+  docs = Fastify();
+  docs.get('/good.json', async () => ({
+    client_id: `${docsUrl}/good.json`,
+    client_name: 'CIMD app',
+    redirect_uris: [redirectUri],
+    token_endpoint_auth_method: 'none',
+  }));
+  docs.get('/impostor.json', async () => ({
+    client_id: `${docsUrl}/someone-else.json`,
+    client_name: 'Impostor',
+    redirect_uris: [redirectUri],
+  }));
+  docs.get('/redirect.json', async (_request, reply) => reply.redirect(`${docsUrl}/good.json`));
+  await docs.listen({ host: '127.0.0.1', port });
+  // Dev stack: documents may be served over http from loopback. Strict stack: production SSRF rules.
+  [dev, strict] = await Promise.all([
+    startFacadeStack(() => ({ adapter: 'rfc7591', cimd: { allowHttpLoopback: true } })),
+    startFacadeStack(() => ({ adapter: 'rfc7591' })),
+  ]);
+});
+afterAll(async () => {
+  await Promise.all([dev?.close(), strict?.close()]);
+  await docs?.close();
+});
+
+async function authorize(stack: FacadeStack, clientId: string) {
+  const request = await authorizationRequest(stack.issuer, { clientId, redirectUri });
+  return { request, response: await fetch(request.url, { redirect: 'manual' }) };
+}
+
+describe('facade mode accepts client ID metadata documents, fetched with SSRF defences', () => {
+  it('[AS-15 AS-16] a valid document is a client: the flow completes and the code is redeemed with the URL client_id', async () => {
+    const clientId = `${docsUrl}/good.json`;
+    const { request } = await authorize(dev, clientId);
+    const { redirect } = await runBrowserFlow(new CookieBrowser(), request.url, redirectUri);
+    expect(redirect.searchParams.get('iss')).toBe(dev.issuer);
+    const tokens = await tokenRequest(dev.issuer, {
+      grant_type: 'authorization_code',
+      code: redirect.searchParams.get('code') ?? '',
+      client_id: clientId,
+      redirect_uri: redirectUri,
+      code_verifier: request.verifier,
+    });
+    expect(tokens.status).toBe(200);
+    expect(typeof tokens.body.access_token).toBe('string');
+  });
+
+  it('[AS-16] a document whose client_id differs from its URL, or a redirect_uri it does not list, is refused without redirect', async () => {
+    const impostor = await authorize(dev, `${docsUrl}/impostor.json`);
+    expect(impostor.response.status).toBe(400);
+    expect(await impostor.response.text()).toContain('MUST equal the URL');
+    const request = await authorizationRequest(dev.issuer, {
+      clientId: `${docsUrl}/good.json`,
+      redirectUri: 'http://127.0.0.1:4555/other',
+    });
+    const wrongRedirect = await fetch(request.url, { redirect: 'manual' });
+    expect(wrongRedirect.status).toBe(400);
+    expect(wrongRedirect.headers.get('location')).toBeNull();
+  });
+
+  it('[AS-17] a redirecting document URL is not followed', async () => {
+    const { response } = await authorize(dev, `${docsUrl}/redirect.json`);
+    expect(response.status).toBe(400);
+    expect(await response.text()).toContain('HTTP 302');
+  });
+
+  it('[PX-12 AS-18] document URLs on loopback, private or link-local addresses are never fetched', async () => {
+    for (const clientId of [
+      `https://127.0.0.1:${new URL(docsUrl).port}/good.json`,
+      'https://169.254.169.254/latest/meta-data.json',
+      'https://10.0.0.1/client.json',
+      'https://[::1]/client.json',
+    ]) {
+      const { response } = await authorize(strict, clientId);
+      expect(response.status).toBe(400);
+      const html = await response.text();
+      expect(html).toMatch(/non-public address/);
+      expect(response.headers.get('location')).toBeNull();
+    }
+  });
+});

@@ -1,0 +1,155 @@
+import { CookieBrowser } from '@portcullis/test-support';
+import { decodeJwt } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  authorizationRequest,
+  type FacadeStack,
+  registerAt,
+  registerPublicClient,
+  runBrowserFlow,
+  startFacadeStack,
+  tokenRequest,
+} from '../helpers/facade.js';
+import { modernCall } from '../helpers/proxy.js';
+
+let stack: FacadeStack;
+
+beforeAll(async () => {
+  stack = await startFacadeStack(() => ({ adapter: 'rfc7591' }));
+});
+afterAll(() => stack.close());
+
+/** Register, authorize through the browser and redeem the code: the whole client side of the flow. */
+async function login(scope = 'mcp:tools') {
+  const client = await registerPublicClient(stack.issuer);
+  const request = await authorizationRequest(stack.issuer, client, { scope });
+  const { redirect, pages } = await runBrowserFlow(new CookieBrowser(), request.url, client.redirectUri);
+  const code = redirect.searchParams.get('code') ?? '';
+  const tokens = await tokenRequest(stack.issuer, {
+    grant_type: 'authorization_code',
+    code,
+    client_id: client.clientId,
+    redirect_uri: client.redirectUri,
+    code_verifier: request.verifier,
+    resource: `${stack.issuer}/mcp`,
+  });
+  return { client, request, redirect, pages, code, tokens };
+}
+
+describe('facade mode: the proxy is the authorization server clients see (RFC 7591 adapter)', () => {
+  it('[PX-01 AS-01 AS-03 AS-13 AS-15 AS-23] serves RFC 8414 metadata under its own issuer, and its PRM names it', async () => {
+    const prm = (await (await fetch(`${stack.issuer}/.well-known/oauth-protected-resource/mcp`)).json()) as {
+      resource: string;
+      authorization_servers: string[];
+    };
+    expect(prm.resource).toBe(`${stack.issuer}/mcp`);
+    expect(prm.authorization_servers).toEqual([stack.issuer]);
+    for (const path of ['oauth-authorization-server', 'openid-configuration']) {
+      const response = await fetch(`${stack.issuer}/.well-known/${path}`, {
+        headers: { origin: 'http://localhost:6274' },
+      });
+      expect(response.headers.get('access-control-allow-origin')).toBe('*');
+      const metadata = (await response.json()) as Record<string, unknown>;
+      expect(metadata).toMatchObject({
+        issuer: stack.issuer,
+        authorization_endpoint: `${stack.issuer}/authorize`,
+        token_endpoint: `${stack.issuer}/token`,
+        registration_endpoint: `${stack.issuer}/register`,
+        code_challenge_methods_supported: ['S256'],
+        authorization_response_iss_parameter_supported: true,
+        client_id_metadata_document_supported: true,
+      });
+      expect(metadata.scopes_supported).toEqual(['mcp:tools', 'offline_access']);
+    }
+  });
+
+  it('[AS-20] registers a client with its own client_id and registers the proxy callback at the IdP', async () => {
+    const { status, body } = await registerAt(`${stack.issuer}/register`, {
+      redirect_uris: ['http://127.0.0.1:4000/cb'],
+      token_endpoint_auth_method: 'client_secret_post',
+      client_name: 'Confidential app',
+    });
+    expect(status).toBe(201);
+    expect(body).toMatchObject({
+      token_endpoint_auth_method: 'client_secret_post',
+      client_secret_expires_at: 0,
+    });
+    expect(typeof body.client_secret).toBe('string');
+    // The IdP never saw this client_id: the proxy keeps its own and the IdP client's secret stays inside.
+    const atIdp = await fetch(
+      `${stack.idp.issuer}/authorize?client_id=${String(body.client_id)}&response_type=code`,
+    );
+    expect(await atIdp.text()).toMatch(/invalid_client|client is invalid/i);
+  });
+
+  it('[PX-01 AS-13 AS-14] relays the IdP answer with the proxy iss and the client state, then the token calls hello-world', async () => {
+    const { request, redirect, pages, tokens } = await login();
+    expect(pages).toEqual(['login', 'consent']);
+    expect(redirect.searchParams.get('iss')).toBe(stack.issuer);
+    expect(redirect.searchParams.get('state')).toBe(request.state);
+    expect(redirect.searchParams.getAll('code')).toHaveLength(1);
+    expect(tokens.status).toBe(200);
+    expect(tokens.headers.get('cache-control')).toBe('no-store');
+    expect(tokens.body.id_token).toBeUndefined();
+    const accessToken = String(tokens.body.access_token);
+    expect(decodeJwt(accessToken).aud).toBe(`${stack.issuer}/mcp`);
+    const call = await modernCall(`${stack.issuer}/mcp`, accessToken, {
+      method: 'tools/call',
+      params: { name: 'hello-world', arguments: { name: 'joe' } },
+    });
+    expect(call.status).toBe(200);
+    expect(await call.text()).toContain('Hello, joe!');
+  });
+
+  it('[AS-05] a proxy code is single-use and bound to its client and redirect_uri', async () => {
+    const { client, request, code } = await login();
+    const redeem = (extra: Record<string, string>) =>
+      tokenRequest(stack.issuer, {
+        grant_type: 'authorization_code',
+        code,
+        client_id: client.clientId,
+        redirect_uri: client.redirectUri,
+        code_verifier: request.verifier,
+        ...extra,
+      });
+    // The first (successful) redemption happened in login(); a replay is refused.
+    const replay = await redeem({});
+    expect(replay.status).toBe(400);
+    expect(replay.body.error).toBe('invalid_grant');
+  });
+
+  it('[AS-04 AS-05] a wrong PKCE verifier is refused by the IdP and the refusal is relayed', async () => {
+    const client = await registerPublicClient(stack.issuer);
+    const request = await authorizationRequest(stack.issuer, client);
+    const { redirect } = await runBrowserFlow(new CookieBrowser(), request.url, client.redirectUri);
+    const bad = await tokenRequest(stack.issuer, {
+      grant_type: 'authorization_code',
+      code: redirect.searchParams.get('code') ?? '',
+      client_id: client.clientId,
+      redirect_uri: client.redirectUri,
+      code_verifier: 'x'.repeat(43),
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toBe('invalid_grant');
+  });
+
+  it('[AS-12] refreshes through the proxy; another client cannot use the refresh token', async () => {
+    const { client, tokens } = await login('mcp:tools offline_access');
+    const refreshToken = String(tokens.body.refresh_token);
+    const other = await registerPublicClient(stack.issuer, 'Other');
+    const stolen = await tokenRequest(stack.issuer, {
+      grant_type: 'refresh_token',
+      refresh_token: refreshToken,
+      client_id: other.clientId,
+    });
+    expect(stolen.status).toBe(400);
+    expect(stolen.body.error).toBe('invalid_grant');
+    const refreshed = await tokenRequest(stack.issuer, {
+      grant_type: 'refresh_token',
+      refresh_token: refreshToken,
+      client_id: client.clientId,
+    });
+    expect(refreshed.status).toBe(200);
+    expect(decodeJwt(String(refreshed.body.access_token)).aud).toBe(`${stack.issuer}/mcp`);
+  });
+});

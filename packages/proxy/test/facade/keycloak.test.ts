@@ -1,0 +1,148 @@
+import { createReferenceMcpServer } from '@portcullis/app-mcp-server';
+import {
+  audienceOf,
+  authorizeWithPassword,
+  containerRuntimeProblem,
+  createPkce,
+  decodeJwtPayload,
+  fetchMetadata,
+  hasImage,
+  tokenRequest as keycloakToken,
+  LOCAL_IMAGE,
+  loadServicesEnv,
+  registerPublicClient as registerAtKeycloak,
+  type StartedKeycloak,
+  startKeycloak,
+} from '@portcullis/keycloak';
+import { freePort } from '@portcullis/test-support';
+import type { FastifyInstance } from 'fastify';
+import { exportJWK, generateKeyPair } from 'jose';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerPublicClient, tokenRequest } from '../helpers/facade.js';
+import { modernCall, type RunningProxy, startProxy } from '../helpers/proxy.js';
+
+// Real Keycloak 26.7.3 (the locally built image, started by Testcontainers). In CI a missing runtime or
+// image fails the suite; elsewhere it is skipped with the reason.
+loadServicesEnv(undefined, { apply: true });
+const image = process.env.PORTCULLIS_KEYCLOAK_IMAGE ?? LOCAL_IMAGE;
+const problem =
+  (await containerRuntimeProblem()) ?? ((await hasImage(image)) ? undefined : `no image ${image}`);
+const inCi = Boolean(process.env.CI);
+
+const HELLO = { method: 'tools/call', params: { name: 'hello-world', arguments: { name: 'joe' } } };
+
+describe.skipIf(problem !== undefined && !inCi)(
+  'the proxy in front of a real Keycloak (Testcontainers)',
+  () => {
+    let kc: StartedKeycloak;
+    let upstream: FastifyInstance;
+    let facade: RunningProxy;
+    let direct: RunningProxy;
+
+    beforeAll(async () => {
+      if (problem !== undefined) throw new Error(`CI must run the Keycloak proxy tests, but: ${problem}`);
+      const [facadePort, directPort, upstreamPort] = [await freePort(), await freePort(), await freePort()];
+      // One realm, one audience: both proxies answer for the same public MCP URL (the facade's).
+      const publicUrl = `http://localhost:${facadePort}`;
+      kc = await startKeycloak({ image, runtime: 'testcontainers', resourceUrl: `${publicUrl}/mcp` });
+      const upstreamUrl = `http://127.0.0.1:${upstreamPort}/mcp`;
+      upstream = createReferenceMcpServer({
+        resource: upstreamUrl,
+        issuer: publicUrl,
+        jwksUri: `${publicUrl}/.well-known/jwks.json`,
+        logger: pino({ level: 'silent' }),
+      });
+      await upstream.listen({ host: '127.0.0.1', port: upstreamPort });
+      const pair = await generateKeyPair('ES256', { extractable: true });
+      const privateJwk = { ...(await exportJWK(pair.privateKey)), kid: 'keycloak-tests' };
+      const common = {
+        idp: { issuer: kc.issuer, jwksUri: `${kc.issuer}/protocol/openid-connect/certs` },
+        // Both proxies sign the forwarded identity with one key, so the upstream trusts either.
+        upstream: { url: upstreamUrl, identity: { mode: 'jwt' as const, privateJwk } },
+        scopes: { default: ['mcp:tools'] },
+      };
+      facade = await startProxy(facadePort, { ...common, mode: 'facade', facade: { adapter: 'keycloak' } });
+      direct = await startProxy(directPort, { ...common, publicUrl });
+    }, 300_000);
+    afterAll(async () => {
+      await facade?.close();
+      await direct?.close();
+      await upstream?.close();
+      await kc?.stop();
+    }, 60_000);
+
+    it('[PX-01 AS-13 AS-14] facade: DCR through the Keycloak adapter, login at Keycloak, iss relayed, hello-world called', async () => {
+      const client = await registerPublicClient(facade.url, 'Keycloak facade test');
+      const { verifier, challenge } = await createPkce();
+      const result = await authorizeWithPassword({
+        authorizationEndpoint: `${facade.url}/authorize`,
+        clientId: client.clientId,
+        redirectUri: client.redirectUri,
+        scope: 'mcp:tools',
+        codeChallenge: challenge,
+        resource: facade.mcp,
+        state: 'keycloak-state',
+        username: 'alice',
+        password: 'alice-pass',
+      });
+      expect(result.iss).toBe(facade.url);
+      expect(result.state).toBe('keycloak-state');
+      const tokens = await tokenRequest(facade.url, {
+        grant_type: 'authorization_code',
+        code: result.code,
+        client_id: client.clientId,
+        redirect_uri: client.redirectUri,
+        code_verifier: verifier,
+        resource: facade.mcp,
+      });
+      expect(tokens.status).toBe(200);
+      const accessToken = String(tokens.body.access_token);
+      const claims = decodeJwtPayload(accessToken);
+      expect(claims.iss).toBe(kc.issuer);
+      expect(audienceOf(claims)).toContain(facade.mcp);
+      const call = await modernCall(facade.mcp, accessToken, HELLO);
+      expect(call.status).toBe(200);
+      expect(await call.text()).toContain('Hello, joe!');
+
+      const refreshed = await tokenRequest(facade.url, {
+        grant_type: 'refresh_token',
+        refresh_token: String(tokens.body.refresh_token),
+        client_id: client.clientId,
+      });
+      expect(refreshed.status).toBe(200);
+      expect(audienceOf(decodeJwtPayload(String(refreshed.body.access_token)))).toContain(facade.mcp);
+    });
+
+    it('[PX-01 RS-13] direct: a Keycloak token for the proxy URL is accepted; a tampered one is not', async () => {
+      const redirectUri = `http://127.0.0.1:${await freePort()}/callback`;
+      const metadata = await fetchMetadata(kc.issuer);
+      const registered = await registerAtKeycloak(String(metadata.registration_endpoint), redirectUri);
+      const { verifier, challenge } = await createPkce();
+      const { code } = await authorizeWithPassword({
+        authorizationEndpoint: String(metadata.authorization_endpoint),
+        clientId: registered.client_id,
+        redirectUri,
+        scope: 'mcp:tools',
+        codeChallenge: challenge,
+        resource: facade.mcp,
+        username: 'alice',
+        password: 'alice-pass',
+      });
+      const tokens = await keycloakToken(String(metadata.token_endpoint), {
+        grant_type: 'authorization_code',
+        code,
+        client_id: registered.client_id,
+        redirect_uri: redirectUri,
+        code_verifier: verifier,
+        resource: facade.mcp,
+      });
+      const accessToken = String(tokens.body.access_token);
+      const call = await modernCall(direct.mcp, accessToken, HELLO);
+      expect(call.status).toBe(200);
+      expect(await call.text()).toContain('Hello, joe!');
+      const tampered = await modernCall(direct.mcp, `${accessToken}x`, HELLO);
+      expect(tampered.status).toBe(401);
+    });
+  },
+);

@@ -1,0 +1,161 @@
+import { CookieBrowser } from '@portcullis/test-support';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  authorizationRequest,
+  type FacadeStack,
+  registerAt,
+  registerPublicClient,
+  runBrowserFlow,
+  startFacadeStack,
+  tokenRequest,
+} from '../helpers/facade.js';
+
+let stack: FacadeStack;
+
+beforeAll(async () => {
+  stack = await startFacadeStack(() => ({ adapter: 'rfc7591' }));
+});
+afterAll(() => stack.close());
+
+/** Follow the flow up to the IdP's redirect to the proxy callback, without visiting it. */
+async function callbackUrl(): Promise<URL> {
+  const client = await registerPublicClient(stack.issuer);
+  const request = await authorizationRequest(stack.issuer, client);
+  const { redirect } = await runBrowserFlow(
+    new CookieBrowser(),
+    request.url,
+    `${stack.issuer}/oauth/callback`,
+  );
+  return redirect;
+}
+
+describe('facade mode refuses bad authorization, callback, token and registration requests', () => {
+  it('[PX-06 AS-06 AS-22] an unregistered or changed redirect_uri gets a 400 page, never a redirect', async () => {
+    const client = await registerPublicClient(stack.issuer);
+    for (const redirectUri of [
+      'https://evil.example/cb',
+      `${client.redirectUri}/extra`,
+      client.redirectUri.replace('127.0.0.1', 'localhost'),
+    ]) {
+      const request = await authorizationRequest(stack.issuer, { ...client, redirectUri });
+      const response = await fetch(request.url, { redirect: 'manual' });
+      expect(response.status).toBe(400);
+      expect(response.headers.get('location')).toBeNull();
+      expect(await response.text()).toContain('redirect_uri');
+    }
+  });
+
+  it('[AS-06] a loopback IP redirect URI may differ in port only (RFC 8252 §7.3)', async () => {
+    const client = await registerPublicClient(stack.issuer);
+    const otherPort = new URL(client.redirectUri);
+    otherPort.port = String(Number(otherPort.port) + 1);
+    const request = await authorizationRequest(stack.issuer, { ...client, redirectUri: otherPort.href });
+    const response = await fetch(request.url, { redirect: 'manual' });
+    expect(response.status).toBe(302);
+    expect(response.headers.get('location')).toContain(new URL(stack.idp.issuer).host);
+  });
+
+  it('[AS-22] an unknown client_id gets a 400 page', async () => {
+    const request = await authorizationRequest(stack.issuer, {
+      clientId: 'nope',
+      redirectUri: 'http://127.0.0.1:1/cb',
+    });
+    const response = await fetch(request.url, { redirect: 'manual' });
+    expect(response.status).toBe(400);
+    expect(response.headers.get('location')).toBeNull();
+  });
+
+  it('[AS-04 AS-13] missing PKCE, plain PKCE or a foreign resource are redirected as errors with state and iss', async () => {
+    const client = await registerPublicClient(stack.issuer);
+    const cases: [Record<string, string>, string][] = [
+      [{ code_challenge: '' }, 'invalid_request'],
+      [{ code_challenge_method: 'plain' }, 'invalid_request'],
+      [{ resource: 'https://other.example/mcp' }, 'invalid_target'],
+      [{ response_type: 'token' }, 'unsupported_response_type'],
+    ];
+    for (const [params, error] of cases) {
+      const request = await authorizationRequest(stack.issuer, client, params);
+      const response = await fetch(request.url, { redirect: 'manual' });
+      expect(response.status).toBe(302);
+      const location = new URL(response.headers.get('location') ?? '');
+      expect(location.href.startsWith(client.redirectUri)).toBe(true);
+      expect(location.searchParams.get('error')).toBe(error);
+      expect(location.searchParams.get('state')).toBe(request.state);
+      expect(location.searchParams.get('iss')).toBe(stack.issuer);
+    }
+  });
+
+  it('[PX-07] the callback refuses a missing, unknown or replayed state with 400', async () => {
+    const redirect = await callbackUrl();
+    const code = redirect.searchParams.get('code') ?? '';
+    const missing = await fetch(`${stack.issuer}/oauth/callback?code=${code}`, { redirect: 'manual' });
+    expect(missing.status).toBe(400);
+    const wrong = await fetch(`${stack.issuer}/oauth/callback?code=${code}&state=forged`, {
+      redirect: 'manual',
+    });
+    expect(wrong.status).toBe(400);
+    const first = await fetch(redirect.href, { redirect: 'manual' });
+    expect(first.status).toBe(302);
+    const replay = await fetch(redirect.href, { redirect: 'manual' });
+    expect(replay.status).toBe(400);
+    expect(replay.headers.get('location')).toBeNull();
+  });
+
+  it('[AS-13] an IdP answer with another iss is not relayed as a code (RFC 9207 mix-up defence)', async () => {
+    const redirect = await callbackUrl();
+    redirect.searchParams.set('iss', 'https://attacker.example');
+    const response = await fetch(redirect.href, { redirect: 'manual' });
+    expect(response.status).toBe(302);
+    const location = new URL(response.headers.get('location') ?? '');
+    expect(location.searchParams.get('code')).toBeNull();
+    expect(location.searchParams.get('error')).toBe('server_error');
+    expect(location.searchParams.get('iss')).toBe(stack.issuer);
+  });
+
+  it('[PX-13] the token endpoint authenticates clients and never echoes secrets', async () => {
+    const { body } = await registerAt(`${stack.issuer}/register`, {
+      redirect_uris: ['http://127.0.0.1:4100/cb'],
+      token_endpoint_auth_method: 'client_secret_basic',
+    });
+    const basic = (secret: string) =>
+      `Basic ${Buffer.from(`${String(body.client_id)}:${secret}`).toString('base64')}`;
+    const wrong = await tokenRequest(
+      stack.issuer,
+      { grant_type: 'refresh_token', refresh_token: 'r' },
+      { authorization: basic('not-the-secret') },
+    );
+    expect(wrong.status).toBe(401);
+    expect(wrong.body.error).toBe('invalid_client');
+    expect(wrong.headers.get('www-authenticate')).toMatch(/^Basic/);
+    expect(JSON.stringify(wrong.body)).not.toContain('not-the-secret');
+    const asPublic = await tokenRequest(stack.issuer, {
+      grant_type: 'refresh_token',
+      refresh_token: 'r',
+      client_id: String(body.client_id),
+    });
+    expect(asPublic.status).toBe(401);
+    const right = await tokenRequest(
+      stack.issuer,
+      { grant_type: 'refresh_token', refresh_token: 'r' },
+      { authorization: basic(String(body.client_secret)) },
+    );
+    expect(right.status).toBe(400);
+    expect(right.body.error).toBe('invalid_grant');
+    const grant = await tokenRequest(stack.issuer, { grant_type: 'password', client_id: 'x' });
+    expect(grant.status).toBe(401);
+  });
+
+  it('[AS-07 AS-20] registration refuses non-loopback http redirect URIs and unsupported auth methods', async () => {
+    const http = await registerAt(`${stack.issuer}/register`, { redirect_uris: ['http://app.example/cb'] });
+    expect(http.status).toBe(400);
+    expect(http.body.error).toBe('invalid_redirect_uri');
+    const none = await registerAt(`${stack.issuer}/register`, { client_name: 'x' });
+    expect(none.status).toBe(400);
+    const jwt = await registerAt(`${stack.issuer}/register`, {
+      redirect_uris: ['http://127.0.0.1:4000/cb'],
+      token_endpoint_auth_method: 'private_key_jwt',
+    });
+    expect(jwt.status).toBe(400);
+    expect(jwt.body.error).toBe('invalid_client_metadata');
+  });
+});
