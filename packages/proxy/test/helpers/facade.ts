@@ -25,11 +25,13 @@ export interface FacadeStack {
 /** Start the IdP (issuing tokens for the proxy URL), the reference server trusting the proxy, and the proxy. */
 export async function startFacadeStack(
   facade: (ports: { proxy: number; idp: RunningIdp }) => FacadeBlock | Promise<FacadeBlock>,
-  extra: Partial<Omit<Extract<ProxyOptionsInput, { mode: 'facade' }>, 'mode' | 'facade'>> = {},
+  extra: Partial<Omit<Extract<ProxyOptionsInput, { mode: 'facade' }>, 'mode' | 'facade' | 'idp'>> = {},
+  tokens: { accessTokenTtl?: number; clockToleranceSec?: number } = {},
 ): Promise<FacadeStack> {
+  const { accessTokenTtl, clockToleranceSec } = tokens;
   const [port, upstreamPort] = [await freePort(), await freePort()];
   const upstreamUrl = `http://127.0.0.1:${upstreamPort}/mcp`;
-  const idp = await startTestIdp([`http://localhost:${port}/mcp`]);
+  const idp = await startTestIdp([`http://localhost:${port}/mcp`], accessTokenTtl);
   const upstream = createReferenceMcpServer({
     resource: upstreamUrl,
     issuer: `http://localhost:${port}`,
@@ -40,7 +42,11 @@ export async function startFacadeStack(
   const options: ProxyTestOptions = {
     mode: 'facade',
     facade: await facade({ proxy: port, idp }),
-    idp: { issuer: idp.issuer, jwksUri: `${idp.issuer}/jwks` },
+    idp: {
+      issuer: idp.issuer,
+      jwksUri: `${idp.issuer}/jwks`,
+      ...(clockToleranceSec === undefined ? {} : { clockToleranceSec }),
+    },
     upstream: { url: upstreamUrl },
     scopes: { default: ['mcp:tools'], tools: { 'admin-stats': ['mcp:admin'] } },
     ...extra,

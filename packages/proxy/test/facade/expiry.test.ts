@@ -1,0 +1,59 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CookieBrowser } from '@portcullis/test-support';
+import { decodeJwt } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  authorizationRequest,
+  type FacadeStack,
+  registerPublicClient,
+  runBrowserFlow,
+  startFacadeStack,
+  tokenRequest,
+} from '../helpers/facade.js';
+import { modernCall } from '../helpers/proxy.js';
+
+let stack: FacadeStack;
+const HELLO = { method: 'tools/call', params: { name: 'hello-world', arguments: { name: 'joe' } } };
+
+beforeAll(async () => {
+  // Access tokens live 1 s and the proxy allows no clock skew, so expiry is reached within the test.
+  stack = await startFacadeStack(
+    () => ({ adapter: 'rfc7591' }),
+    {},
+    { accessTokenTtl: 1, clockToleranceSec: 0 },
+  );
+});
+afterAll(() => stack.close());
+
+describe('facade mode: the MCP token is the IdP token, checked on every request', () => {
+  it('[PX-08] an expired IdP token is refused with 401 invalid_token; the refresh relayed by the proxy restores access', async () => {
+    const client = await registerPublicClient(stack.issuer);
+    const request = await authorizationRequest(stack.issuer, client, { scope: 'mcp:tools offline_access' });
+    const { redirect } = await runBrowserFlow(new CookieBrowser(), request.url, client.redirectUri);
+    const tokens = await tokenRequest(stack.issuer, {
+      grant_type: 'authorization_code',
+      code: redirect.searchParams.get('code') ?? '',
+      client_id: client.clientId,
+      redirect_uri: client.redirectUri,
+      code_verifier: request.verifier,
+    });
+    const accessToken = String(tokens.body.access_token);
+    const exp = Number(decodeJwt(accessToken).exp);
+    expect((await modernCall(stack.proxy.mcp, accessToken, HELLO)).status).toBe(200);
+
+    await sleep(Math.max(0, exp * 1000 - Date.now()) + 1_100);
+    const expired = await modernCall(stack.proxy.mcp, accessToken, HELLO);
+    expect(expired.status).toBe(401);
+    expect(expired.headers.get('www-authenticate')).toMatch(/error="invalid_token"/);
+
+    const refreshed = await tokenRequest(stack.issuer, {
+      grant_type: 'refresh_token',
+      refresh_token: String(tokens.body.refresh_token),
+      client_id: client.clientId,
+    });
+    expect(refreshed.status).toBe(200);
+    const renewed = await modernCall(stack.proxy.mcp, String(refreshed.body.access_token), HELLO);
+    expect(renewed.status).toBe(200);
+    expect(await renewed.text()).toContain('Hello, joe!');
+  });
+});
