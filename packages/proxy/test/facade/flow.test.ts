@@ -63,6 +63,33 @@ describe('facade mode: the proxy is the authorization server clients see (RFC 75
     }
   });
 
+  it('answers CORS preflights of registration and token for browser clients (MCP Inspector), without credentials', async () => {
+    for (const path of ['/register', '/token', '/.well-known/oauth-authorization-server']) {
+      const preflight = await fetch(`${stack.issuer}${path}`, {
+        method: 'OPTIONS',
+        headers: {
+          origin: 'http://localhost:6274',
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'content-type, mcp-protocol-version',
+        },
+      });
+      expect(preflight.status).toBe(204);
+      expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
+      expect(preflight.headers.get('access-control-allow-headers')).toContain('content-type');
+      expect(preflight.headers.get('access-control-allow-credentials')).toBeNull();
+    }
+    const registration = await fetch(`${stack.issuer}/register`, {
+      method: 'POST',
+      headers: { origin: 'http://localhost:6274', 'content-type': 'application/json' },
+      body: JSON.stringify({
+        redirect_uris: ['http://localhost:6274/oauth/callback'],
+        token_endpoint_auth_method: 'none',
+      }),
+    });
+    expect(registration.status).toBe(201);
+    expect(registration.headers.get('access-control-allow-origin')).toBe('*');
+  });
+
   it('[AS-20] registers a client with its own client_id and registers the proxy callback at the IdP', async () => {
     const { status, body } = await registerAt(`${stack.issuer}/register`, {
       redirect_uris: ['http://127.0.0.1:4000/cb'],
