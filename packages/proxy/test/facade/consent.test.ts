@@ -3,29 +3,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   authorizationRequest,
   type FacadeStack,
-  registerAt,
   registerPublicClient,
   runBrowserFlow,
   startFacadeStack,
+  staticAdapter,
 } from '../helpers/facade.js';
 
 let stack: FacadeStack;
 
 beforeAll(async () => {
   // An IdP without per-client registration: one confidential client registered by an administrator.
-  stack = await startFacadeStack(async ({ proxy, idp }) => {
-    const { body } = await registerAt(`${idp.issuer}/register`, {
-      redirect_uris: [`http://localhost:${proxy}/oauth/callback`],
-      token_endpoint_auth_method: 'client_secret_basic',
-      grant_types: ['authorization_code', 'refresh_token'],
-      application_type: 'native',
-      client_name: 'Portcullis proxy (shared)',
-    });
-    return {
-      adapter: 'static',
-      upstreamClient: { clientId: String(body.client_id), clientSecret: String(body.client_secret) },
-    };
-  });
+  stack = await startFacadeStack(staticAdapter);
 });
 afterAll(() => stack.close());
 

@@ -1,15 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CookieBrowser } from '@portcullis/test-support';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  authorizationRequest,
-  type FacadeStack,
-  registerPublicClient,
-  runBrowserFlow,
-  startFacadeStack,
-  tokenRequest,
-} from '../helpers/facade.js';
+import { type FacadeStack, loginThroughFacade, startFacadeStack, tokenRequest } from '../helpers/facade.js';
 import { modernCall } from '../helpers/proxy.js';
 
 let stack: FacadeStack;
@@ -27,16 +19,7 @@ afterAll(() => stack.close());
 
 describe('facade mode: the MCP token is the IdP token, checked on every request', () => {
   it('[PX-08] an expired IdP token is refused with 401 invalid_token; the refresh relayed by the proxy restores access', async () => {
-    const client = await registerPublicClient(stack.issuer);
-    const request = await authorizationRequest(stack.issuer, client, { scope: 'mcp:tools offline_access' });
-    const { redirect } = await runBrowserFlow(new CookieBrowser(), request.url, client.redirectUri);
-    const tokens = await tokenRequest(stack.issuer, {
-      grant_type: 'authorization_code',
-      code: redirect.searchParams.get('code') ?? '',
-      client_id: client.clientId,
-      redirect_uri: client.redirectUri,
-      code_verifier: request.verifier,
-    });
+    const { client, tokens } = await loginThroughFacade(stack.issuer, 'mcp:tools offline_access');
     const accessToken = String(tokens.body.access_token);
     const exp = Number(decodeJwt(accessToken).exp);
     expect((await modernCall(stack.proxy.mcp, accessToken, HELLO)).status).toBe(200);

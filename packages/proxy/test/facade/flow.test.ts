@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   authorizationRequest,
   type FacadeStack,
+  loginThroughFacade,
   registerAt,
   registerPublicClient,
   runBrowserFlow,
@@ -19,22 +20,7 @@ beforeAll(async () => {
 });
 afterAll(() => stack.close());
 
-/** Register, authorize through the browser and redeem the code: the whole client side of the flow. */
-async function login(scope = 'mcp:tools') {
-  const client = await registerPublicClient(stack.issuer);
-  const request = await authorizationRequest(stack.issuer, client, { scope });
-  const { redirect, pages } = await runBrowserFlow(new CookieBrowser(), request.url, client.redirectUri);
-  const code = redirect.searchParams.get('code') ?? '';
-  const tokens = await tokenRequest(stack.issuer, {
-    grant_type: 'authorization_code',
-    code,
-    client_id: client.clientId,
-    redirect_uri: client.redirectUri,
-    code_verifier: request.verifier,
-    resource: `${stack.issuer}/mcp`,
-  });
-  return { client, request, redirect, pages, code, tokens };
-}
+const login = (scope?: string) => loginThroughFacade(stack.issuer, scope);
 
 describe('facade mode: the proxy is the authorization server clients see (RFC 7591 adapter)', () => {
   it('[PX-01 AS-01 AS-03 AS-13 AS-15 AS-23] serves RFC 8414 metadata under its own issuer, and its PRM names it', async () => {

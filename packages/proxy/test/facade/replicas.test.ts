@@ -3,9 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   authorizationRequest,
   type FacadeStack,
-  registerAt,
   registerPublicClient,
   startFacadeStack,
+  staticAdapter,
   tokenRequest,
 } from '../helpers/facade.js';
 import { modernCall, type RunningProxy, startProxy } from '../helpers/proxy.js';
@@ -29,21 +29,9 @@ describe.skipIf(skip !== undefined)(
 
     beforeAll(async () => {
       redis = await startRedisServer(binary ?? 'redis-server');
-      stack = await startFacadeStack(
-        async ({ proxy, idp }) => {
-          const { body } = await registerAt(`${idp.issuer}/register`, {
-            redirect_uris: [`http://localhost:${proxy}/oauth/callback`],
-            token_endpoint_auth_method: 'client_secret_basic',
-            grant_types: ['authorization_code', 'refresh_token'],
-            application_type: 'native',
-          });
-          return {
-            adapter: 'static',
-            upstreamClient: { clientId: String(body.client_id), clientSecret: String(body.client_secret) },
-          };
-        },
-        { store: { kind: 'redis', url: redis.url, connectTimeoutMs: 500, commandTimeoutMs: 500 } },
-      );
+      stack = await startFacadeStack(staticAdapter, {
+        store: { kind: 'redis', url: redis.url, connectTimeoutMs: 500, commandTimeoutMs: 500 },
+      });
       b = await startProxy(await freePort(), { ...stack.options, publicUrl: stack.issuer });
     });
     afterAll(async () => {

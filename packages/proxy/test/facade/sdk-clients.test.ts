@@ -7,7 +7,7 @@ import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as TransportV1 } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CookieBrowser, freePort } from '@portcullis/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FacadeStack, registerAt, runBrowserFlow, startFacadeStack } from '../helpers/facade.js';
+import { type FacadeStack, runBrowserFlow, startFacadeStack, staticAdapter } from '../helpers/facade.js';
 
 // The official SDK clients with their own OAuth code, against the facade; the only test code is the
 // in-memory storage every provider needs and the user at the browser (CookieBrowser through the pages).
@@ -68,18 +68,7 @@ const browser = new CookieBrowser();
 
 beforeAll(async () => {
   // The shared-client adapter, so the flow includes the proxy's own consent page.
-  stack = await startFacadeStack(async ({ proxy, idp }) => {
-    const { body } = await registerAt(`${idp.issuer}/register`, {
-      redirect_uris: [`http://localhost:${proxy}/oauth/callback`],
-      token_endpoint_auth_method: 'client_secret_basic',
-      grant_types: ['authorization_code', 'refresh_token'],
-      application_type: 'native',
-    });
-    return {
-      adapter: 'static',
-      upstreamClient: { clientId: String(body.client_id), clientSecret: String(body.client_secret) },
-    };
-  });
+  stack = await startFacadeStack(staticAdapter);
 });
 afterAll(() => stack.close());
 

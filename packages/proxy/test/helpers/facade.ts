@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createReferenceMcpServer } from '@portcullis/app-mcp-server';
 import type { RunningIdp } from '@portcullis/idp';
-import { type CookieBrowser, freePort, pkcePair } from '@portcullis/test-support';
+import { CookieBrowser, freePort, pkcePair } from '@portcullis/test-support';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import type { ProxyOptionsInput } from '../../src/index.js';
@@ -63,6 +63,30 @@ export async function startFacadeStack(
       await upstream.close();
       await idp.close();
     },
+  };
+}
+
+/**
+ * The `static` adapter: one confidential client pre-registered at the embedded IdP with the proxy's callback,
+ * as an administrator would for an IdP without dynamic registration.
+ */
+export async function staticAdapter({
+  proxy,
+  idp,
+}: {
+  proxy: number;
+  idp: RunningIdp;
+}): Promise<FacadeBlock> {
+  const { body } = await registerAt(`${idp.issuer}/register`, {
+    redirect_uris: [`http://localhost:${proxy}/oauth/callback`],
+    token_endpoint_auth_method: 'client_secret_basic',
+    grant_types: ['authorization_code', 'refresh_token'],
+    application_type: 'native',
+    client_name: 'Portcullis proxy (shared)',
+  });
+  return {
+    adapter: 'static',
+    upstreamClient: { clientId: String(body.client_id), clientSecret: String(body.client_secret) },
   };
 }
 
@@ -179,6 +203,26 @@ export async function runBrowserFlow(
     response = await browser.post(at, values);
   }
   throw new Error('the browser flow did not finish in 15 steps');
+}
+
+/**
+ * The whole client side against the proxy at `issuer`: register a public client, authorize through the
+ * browser pages as joe, redeem the code. Returns the client, the request, the redirect and the token answer.
+ */
+export async function loginThroughFacade(issuer: string, scope = 'mcp:tools', browser = new CookieBrowser()) {
+  const client = await registerPublicClient(issuer);
+  const request = await authorizationRequest(issuer, client, { scope });
+  const { redirect, pages } = await runBrowserFlow(browser, request.url, client.redirectUri);
+  const code = redirect.searchParams.get('code') ?? '';
+  const tokens = await tokenRequest(issuer, {
+    grant_type: 'authorization_code',
+    code,
+    client_id: client.clientId,
+    redirect_uri: client.redirectUri,
+    code_verifier: request.verifier,
+    resource: `${issuer}/mcp`,
+  });
+  return { client, request, redirect, pages, code, tokens };
 }
 
 /** POST a form to the proxy's token endpoint. */
