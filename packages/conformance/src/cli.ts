@@ -3,33 +3,55 @@ import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { SERVER_USAGE, serverCommand } from './commands/server-command.js';
+import { type CliIo, EXIT_CODES } from './commands/suite-output.js';
 import { ConformanceError } from './errors.js';
 import { coverageReport } from './report/coverage-report.js';
 import { formatCoverageTable, formatUnknown } from './report/format-table.js';
 import { findWorkspaceRoot, scanTests } from './scan/scan-tests.js';
 
-/** Exit codes of `portcullis-conformance`. */
-export const EXIT_CODES = { ok: 0, failed: 1, usage: 2 } as const;
-
-/** Where the CLI reads its working folder and writes its output; injectable for tests. */
-export interface CliIo {
-  readonly cwd: string;
-  readonly stdout: (text: string) => void;
-  readonly stderr: (text: string) => void;
-}
+export type { CliIo };
+export { EXIT_CODES };
 
 /** The usage text. */
 export const USAGE = `usage: portcullis-conformance coverage [--root <dir>] [--json] [--fail-on-missing-must]
+       portcullis-conformance server <mcp-url> [options]      (see: portcullis-conformance server --help)
+       portcullis-conformance client [options] -- <command...> (see: portcullis-conformance client --help)
 
   coverage                 list every requirement ID with the tests that name it
   --root <dir>             folder to scan (default: nearest folder above the current one with pnpm-workspace.yaml)
   --json                   print the report as JSON instead of a table
   --fail-on-missing-must   exit 1 when a MUST or MUST NOT requirement has no test
 
-exit codes: 0 ok, 1 unknown requirement IDs (or untested MUST with --fail-on-missing-must), 2 usage error`;
+exit codes (coverage): 0 ok, 1 unknown requirement IDs (or untested MUST with --fail-on-missing-must), 2 usage error`;
 
 /**
- * Run the CLI with `argv` (the arguments after the script name) and return the exit code.
+ * Run any command of the CLI with `argv` (the arguments after the script name) and resolve to the exit code.
+ */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === 'server') {
+    if (rest.includes('--help') || rest.includes('-h')) {
+      io.stdout(SERVER_USAGE);
+      return EXIT_CODES.ok;
+    }
+    return serverCommand(rest, io);
+  }
+  if (command === 'client') {
+    const { CLIENT_USAGE, clientCommand } = await import('./commands/client-command.js');
+    const before = rest.indexOf('--') === -1 ? rest : rest.slice(0, rest.indexOf('--'));
+    if (before.includes('--help') || before.includes('-h')) {
+      io.stdout(CLIENT_USAGE);
+      return EXIT_CODES.ok;
+    }
+    return clientCommand(rest, io);
+  }
+  return main(argv, io);
+}
+
+/**
+ * Run the `coverage` command (or `help`) with `argv` (the arguments after the script name) and return the exit
+ * code. {@link runCli} runs every command.
  */
 export function main(argv: readonly string[], io: CliIo): number {
   const [command, ...rest] = argv;
@@ -99,9 +121,17 @@ function isEntryPoint(): boolean {
 }
 
 if (isEntryPoint()) {
-  process.exitCode = main(process.argv.slice(2), {
+  runCli(process.argv.slice(2), {
     cwd: process.cwd(),
     stdout: (text) => process.stdout.write(`${text}\n`),
     stderr: (text) => process.stderr.write(`${text}\n`),
-  });
+  }).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exitCode = EXIT_CODES.usage;
+    },
+  );
 }

@@ -7,6 +7,8 @@ export const CONFORMANCE_ERROR_CODES = [
   'ERR_PORTCULLIS_INVALID_ARGUMENT',
   'ERR_PORTCULLIS_WORKSPACE_NOT_FOUND',
   'ERR_PORTCULLIS_SCAN_ROOT_NOT_FOUND',
+  'ERR_PORTCULLIS_TOKEN_SOURCE',
+  'ERR_PORTCULLIS_BASELINE',
 ] as const;
 
 /**
@@ -14,7 +16,10 @@ export const CONFORMANCE_ERROR_CODES = [
  * - `ERR_PORTCULLIS_UNKNOWN_REQUIREMENT`: an ID given to `verifies()` is not in the requirements table;
  * - `ERR_PORTCULLIS_INVALID_ARGUMENT`: an argument has the wrong shape (e.g. an empty ID list or title);
  * - `ERR_PORTCULLIS_WORKSPACE_NOT_FOUND`: no folder above the start folder holds `pnpm-workspace.yaml`;
- * - `ERR_PORTCULLIS_SCAN_ROOT_NOT_FOUND`: the folder to scan does not exist or is not a directory.
+ * - `ERR_PORTCULLIS_SCAN_ROOT_NOT_FOUND`: the folder to scan does not exist or is not a directory;
+ * - `ERR_PORTCULLIS_TOKEN_SOURCE`: the token source (command, client credentials, browser login, signing key)
+ *   could not produce a token;
+ * - `ERR_PORTCULLIS_BASELINE`: the `--expected-failures` file cannot be read or names an unknown check.
  */
 export type ConformanceErrorCode = (typeof CONFORMANCE_ERROR_CODES)[number];
 

@@ -1,0 +1,78 @@
+import { createReferenceMcpServer } from '@portcullis/app-mcp-server';
+import {
+  containerRuntimeProblem,
+  hasImage,
+  LOCAL_IMAGE,
+  loadServicesEnv,
+  type StartedKeycloak,
+  startKeycloak,
+} from '@portcullis/keycloak';
+import { freePort } from '@portcullis/test-support';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runServerSuite } from '../../src/suite/run-server-suite.js';
+import { SILENT_LOGGER } from '../helpers/stacks.js';
+
+// A real Keycloak (Testcontainers, the locally built image). In CI a missing runtime is a failure, never a skip.
+loadServicesEnv(undefined, { apply: true });
+const image = process.env.PORTCULLIS_KEYCLOAK_IMAGE ?? LOCAL_IMAGE;
+const problem =
+  (await containerRuntimeProblem()) ?? ((await hasImage(image)) ? undefined : `no image ${image}`);
+const inCi = Boolean(process.env.CI);
+if (problem !== undefined && !inCi)
+  console.warn(`[keycloak.test] skipping the real-Keycloak test: ${problem}`);
+
+describe.skipIf(problem !== undefined && !inCi)(
+  'the server suite against the reference server trusting Keycloak',
+  () => {
+    let kc: StartedKeycloak;
+    let app: FastifyInstance;
+    let mcpUrl: string;
+
+    beforeAll(async () => {
+      if (problem !== undefined) throw new Error(`CI must run the real-Keycloak test, but ${problem}`);
+      const port = await freePort();
+      mcpUrl = `http://localhost:${port}/mcp`;
+      kc = await startKeycloak({ image, runtime: 'testcontainers', resourceUrl: mcpUrl });
+      app = createReferenceMcpServer({
+        resource: mcpUrl,
+        issuer: kc.issuer,
+        jwksUri: `${kc.issuer}/protocol/openid-connect/certs`,
+        logger: SILENT_LOGGER,
+      });
+      await app.listen({ host: '127.0.0.1', port });
+    }, 240_000);
+
+    afterAll(async () => {
+      await app?.close();
+      await kc?.stop();
+    });
+
+    it('[RS-01 RS-08 RS-12 RS-14 RS-19 RS-20 RS-25 AS-01 AS-02 AS-03 AS-07 AS-14] passes every applicable MUST, with a browser login on the Keycloak pages', async () => {
+      const report = await runServerSuite({
+        mcpUrl,
+        login: 'alice:alice-pass',
+        scope: 'openid mcp:tools',
+        dcr: true,
+      });
+      expect(report.results.filter((r) => r.status === 'fail')).toEqual([]);
+      // Keycloak accepts an empty registration (RFC 7591 lets it fill in defaults) and has no CIMD.
+      expect(report.results.filter((r) => r.status === 'warn').map((r) => r.key)).toEqual([
+        'AS-15/cimd-advertised',
+        'AS-20/reject-empty-metadata',
+      ]);
+      const ran = Object.fromEntries(report.results.map((r) => [r.key, r.status]));
+      expect(ran).toMatchObject({
+        'RS-12/valid-token-accepted': 'pass',
+        'RS-12/altered-signature': 'pass',
+        'RS-14/other-issuer': 'pass',
+        'RS-20/token-in-query': 'pass',
+        'AS-02/issuer': 'pass',
+        'AS-03/s256': 'pass',
+        'AS-14/state-returned': 'pass',
+        'AS-07/reject-insecure-redirect': 'pass',
+        'AS-22/unregistered-redirect': 'pass',
+      });
+    }, 120_000);
+  },
+);
