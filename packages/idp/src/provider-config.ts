@@ -37,7 +37,15 @@ export function buildProviderConfiguration(parts: ProviderParts): Configuration 
   const { options, keys, accounts, store, basePath } = parts;
   const resources = new Map(options.resources.map((r) => [r.uri, r]));
   const ttl = options.ttl;
-  const scopes = [...options.scopes, ...(options.offlineAccess ? ['offline_access'] : [])];
+  // Every scope a client may ask for, also in its registration `scope` (the MCP SDKs send the resource scopes
+  // there): the OIDC scopes, each resource's scopes and offline_access.
+  const scopes = [
+    ...new Set([
+      ...options.scopes,
+      ...options.resources.flatMap((r) => r.scopes),
+      ...(options.offlineAccess ? ['offline_access'] : []),
+    ]),
+  ];
 
   return {
     adapter: store.factory,

@@ -34,6 +34,24 @@ describe('RFC 7591 §3 dynamic client registration', () => {
     expect(body.client_secret_expires_at).toBe(0);
   });
 
+  it('[AS-20] accepts the resource scopes in the registration scope, as the MCP SDKs send them', async () => {
+    const { status, body } = await register(idp.issuer, {
+      ...PUBLIC,
+      redirect_uris: ['http://127.0.0.1:3000/cb'],
+      application_type: 'native',
+      scope: 'mcp:tools mcp:admin',
+    });
+    expect(status).toBe(201);
+    expect(body.scope).toBe('mcp:tools mcp:admin');
+    const unknown = await register(idp.issuer, {
+      ...PUBLIC,
+      redirect_uris: ['http://127.0.0.1:3000/cb'],
+      scope: 'mcp:tools not-offered',
+    });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error).toBe('invalid_client_metadata');
+  });
+
   it('[AS-20] answers {} with 400 and an RFC 7591 §3.2.2 error', async () => {
     const { status, body } = await register(idp.issuer, {});
     expect(status).toBe(400);
