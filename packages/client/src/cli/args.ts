@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { isLoopbackHost } from '@portcullis/metadata';
 import { commandOpener } from '../browser.js';
 import type { BrowserOpener, ClientEvent, OAuthClientOptionsInput } from '../options.js';
 
@@ -79,6 +80,11 @@ function flag(values: CommandLine['values'], name: string, env: string | undefin
   return env === undefined || env === '' ? undefined : env;
 }
 
+function isLoopbackHttp(url: string): boolean {
+  const parsed = URL.parse(url);
+  return parsed?.protocol === 'http:' && isLoopbackHost(parsed.hostname);
+}
+
 function bool(values: CommandLine['values'], name: string, env: string | undefined): boolean {
   return values[name] === true || env === '1' || env === 'true';
 }
@@ -125,7 +131,10 @@ export function clientOptionsFrom(
     clientMetadataUrl: flag(v, 'client-metadata-url', env.PORTCULLIS_CLIENT_METADATA_URL),
     preRegistered: clientId === undefined ? [] : [{ clientId, clientSecret, issuer }],
     openBrowser,
-    allowLoopbackHttp: bool(v, 'allow-http-loopback', env.PORTCULLIS_ALLOW_HTTP_LOOPBACK),
+    // A server the user names as http on this machine (the local stack) implies http loopback for its
+    // discovery too; a remote server never gets it without the flag.
+    allowLoopbackHttp:
+      bool(v, 'allow-http-loopback', env.PORTCULLIS_ALLOW_HTTP_LOOPBACK) || isLoopbackHttp(serverUrl),
     allowPrivateNetwork: bool(v, 'allow-private-network', env.PORTCULLIS_ALLOW_PRIVATE_NETWORK),
     offlineAccess: bool(v, 'offline-access', env.PORTCULLIS_OFFLINE_ACCESS),
     protocol: protocol as OAuthClientOptionsInput['protocol'],

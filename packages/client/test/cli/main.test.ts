@@ -39,7 +39,14 @@ async function flags(): Promise<string[]> {
 
 describe('portcullis CLI against the embedded IdP and the reference server', () => {
   it('[CL-23 CL-30] call prints the tool result as JSON and exits 0; no token on any stream', async () => {
-    const run = await cli(['call', stack.resource, 'hello-world', '{"name": "joe"}', ...(await flags())]);
+    // No --allow-http-loopback: a server named as http on this machine implies it (the local stack).
+    const run = await cli([
+      'call',
+      stack.resource,
+      'hello-world',
+      '{"name": "joe"}',
+      ...(await flags()).slice(1),
+    ]);
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout).content[0].text).toBe('Hello, joe! Your user agent is: node');
     expect(run.stderr).toContain('Log in in your browser');
@@ -103,10 +110,10 @@ describe('portcullis CLI errors and exit codes', () => {
     expect(json.stderr).toContain('the tool arguments is not valid JSON');
   });
 
-  it('exits 3 and says what to do for an http URL without --allow-http-loopback', async () => {
-    const run = await cli(['call', stack.resource, 'hello-world', '{}']);
+  it('exits 3 and says what to do for an http URL that is not on this machine', async () => {
+    const run = await cli(['call', 'http://mcp.example.com/mcp', 'hello-world', '{}']);
     expect(run.code).toBe(3);
-    expect(run.stderr).toContain(`the MCP server URL ${stack.resource} must use https:`);
+    expect(run.stderr).toContain('the MCP server URL http://mcp.example.com/mcp must use https:');
     expect(run.stderr).toContain('--allow-http-loopback');
   });
 
