@@ -8,12 +8,19 @@ import {
   type ListToolsResult,
   type ReadResourceResult,
   SdkError,
+  SdkHttpError,
   StreamableHTTPClientTransport,
   UnauthorizedError,
 } from '@modelcontextprotocol/client';
 import { McpOAuthProvider } from './auth-provider.js';
 import { ClientError, isClientError, messageOf } from './errors.js';
 import type { OAuthClientOptions, OAuthClientOptionsInput } from './options.js';
+
+/** An SDK client connected over its transport. */
+interface Opened {
+  readonly client: Client;
+  readonly transport: StreamableHTTPClientTransport;
+}
 
 /** Name and version this client announces to MCP servers. */
 export const CLIENT_INFO = { name: 'portcullis', version: '0.1.0' } as const;
@@ -67,10 +74,12 @@ export function toClientError(error: unknown, serverUrl: string): ClientError {
 export class McpSession {
   readonly provider: McpOAuthProvider;
   #client: Client;
+  #transport: StreamableHTTPClientTransport;
 
-  private constructor(provider: McpOAuthProvider, client: Client) {
+  private constructor(provider: McpOAuthProvider, opened: Opened) {
     this.provider = provider;
-    this.#client = client;
+    this.#client = opened.client;
+    this.#transport = opened.transport;
   }
 
   get #timeout(): { timeout: number } {
@@ -86,6 +95,11 @@ export class McpSession {
   ): Promise<McpSession> {
     const provider = options instanceof McpOAuthProvider ? options : new McpOAuthProvider(options);
     provider.beginOperation();
+    return new McpSession(provider, await McpSession.#open(provider));
+  }
+
+  /** Connect a new SDK client (a new session for the 2025 era), stepping up when the server asks for more scope. */
+  static async #open(provider: McpOAuthProvider): Promise<Opened> {
     for (;;) {
       const client = McpSession.#newClient(provider);
       const transport = new StreamableHTTPClientTransport(new URL(provider.serverUrl), {
@@ -95,7 +109,7 @@ export class McpSession {
         provider.options.onEvent?.({ type: 'step', step: 'connecting', url: provider.serverUrl });
         await client.connect(transport, { timeout: requestTimeout(provider) });
         provider.options.onEvent?.({ type: 'done' });
-        return new McpSession(provider, client);
+        return { client, transport };
       } catch (error) {
         await client.close().catch(() => {});
         if (!(error instanceof InsufficientScopeError)) throw toClientError(error, provider.serverUrl);
@@ -116,6 +130,11 @@ export class McpSession {
         ? {}
         : { versionNegotiation: { mode: mode === 'auto' ? 'auto' : { pin: mode }, probe: { timeoutMs } } },
     );
+  }
+
+  /** The 2025-era `Mcp-Session-Id` the server assigned, if any. */
+  get sessionId(): string | undefined {
+    return this.#transport.sessionId;
   }
 
   /** The negotiated protocol era, `legacy` (2025) or `modern` (2026-07-28). */
@@ -153,12 +172,27 @@ export class McpSession {
 
   async #run<T>(operation: (client: Client) => Promise<T>): Promise<T> {
     this.provider.beginOperation();
+    let reopened = false;
     for (;;) {
       try {
         const result = await operation(this.#client);
         this.provider.options.onEvent?.({ type: 'done' });
         return result;
       } catch (error) {
+        // CL-32: a 404 for our session id means the server ended the session: start a new one, once.
+        if (
+          !reopened &&
+          this.sessionId !== undefined &&
+          error instanceof SdkHttpError &&
+          error.status === 404
+        ) {
+          reopened = true;
+          await this.#client.close().catch(() => {});
+          const opened = await McpSession.#open(this.provider);
+          this.#client = opened.client;
+          this.#transport = opened.transport;
+          continue;
+        }
         if (!(error instanceof InsufficientScopeError)) {
           this.provider.options.onEvent?.({ type: 'done' });
           throw toClientError(error, this.provider.serverUrl);
