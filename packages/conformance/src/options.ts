@@ -30,7 +30,7 @@ const userPass = z
  * Options of the server suite (`portcullis-conformance server`), validated once by {@link resolveServerSuiteOptions}.
  * Defaults: `spec` the newest version, `otherResource` {@link DEFAULT_OTHER_RESOURCE}, `dcr` off, `gateway` off,
  * `probeTimeoutMs` {@link DEFAULT_PROBE_TIMEOUT_MS}, `tokenTimeoutMs` {@link DEFAULT_TOKEN_TIMEOUT_MS},
- * `chromium` {@link DEFAULT_CHROMIUM}.
+ * `chromium` {@link DEFAULT_CHROMIUM}, `mrtrArguments` `{}`.
  */
 export const serverSuiteOptionsSchema = z.strictObject({
   /** The MCP endpoint exactly as clients use it, e.g. `https://mcp.example.com/mcp`. */
@@ -43,6 +43,12 @@ export const serverSuiteOptionsSchema = z.strictObject({
   clientCredentials: userPass.optional(),
   /** `user:password` for a scripted browser login at the authorization server. */
   login: userPass.optional(),
+  /** The second caller's token command, for the two-caller checks (RS-22, RS-24, PX-11): another user or client. */
+  secondTokenCommand: z.string().min(1).optional(),
+  /** `id:secret` of a second confidential client, for the two-caller checks. */
+  secondClientCredentials: userPass.optional(),
+  /** `user:password` of a second user for a scripted browser login, for the two-caller checks. */
+  secondLogin: userPass.optional(),
   /** A pre-registered client for `login` (default: a throwaway DCR registration). */
   clientId: z.string().min(1).optional(),
   /** The redirect URI registered for `clientId`; it need not listen. */
@@ -53,6 +59,10 @@ export const serverSuiteOptionsSchema = z.strictObject({
   signingKey: z.string().min(1).optional(),
   /** A tool the valid token has no scope for, to check the insufficient-scope challenge. */
   stepUpTool: z.string().min(1).optional(),
+  /** A tool that answers `input_required` with a `requestState` (2026-07-28 multi-round-trip), for RS-24. */
+  mrtrTool: z.string().min(1).optional(),
+  /** The arguments of the first `mrtrTool` call. */
+  mrtrArguments: z.record(z.string(), z.unknown()).default({}),
   /** Another resource to ask the token source for (wrong-audience check). */
   otherResource: httpUrl.default(DEFAULT_OTHER_RESOURCE),
   /** Run the dynamic client registration checks (creates throwaway registrations). */

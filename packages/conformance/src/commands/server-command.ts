@@ -15,6 +15,9 @@ export const SERVER_USAGE = `usage: portcullis-conformance server <mcp-url> [opt
                                (or env PORTCULLIS_CONFORMANCE_CLIENT_CREDENTIALS, which keeps the secret out of ps)
   --login <user:password>      scripted browser login (Chromium) at the AS, e.g. Keycloak or the embedded IdP
                                (or env PORTCULLIS_CONFORMANCE_LOGIN)
+  second caller (for the session / request-state checks across users: RS-22, RS-24, PX-11):
+  --second-token-command <cmd> | --second-client-credentials <id:secret> | --second-login <user:password>
+                               a valid token of another user or client (envs PORTCULLIS_CONFORMANCE_SECOND_*)
   --client-id <id> --redirect-uri <url>   a pre-registered public client for --login (default: DCR)
   --chromium <path>            the browser for --login (default: /usr/bin/chromium)
   --scope <scopes>             scopes to ask for (default: the 401 challenge scope)
@@ -22,6 +25,8 @@ export const SERVER_USAGE = `usage: portcullis-conformance server <mcp-url> [opt
   --other-resource <url>       audience for the wrong-audience token (default: https://other-resource.invalid/mcp)
   more checks:
   --step-up-tool <name>        a tool the valid token lacks the scope for (insufficient_scope challenge)
+  --mrtr-tool <name>           a tool that answers input_required with a requestState (2026-07-28, RS-24)
+  --mrtr-arguments <json>      the arguments of its first call (default {})
   --dcr                        run the dynamic client registration checks (makes throwaway registrations)
   --gateway                    the target is a gateway/proxy: report the PX- requirements too
   --upstream-recorder <port>   listen on 127.0.0.1:<port> as the gateway's upstream (token passthrough check)
@@ -41,6 +46,11 @@ const OPTIONS = {
   'token-command': { type: 'string' },
   'client-credentials': { type: 'string' },
   login: { type: 'string' },
+  'second-token-command': { type: 'string' },
+  'second-client-credentials': { type: 'string' },
+  'second-login': { type: 'string' },
+  'mrtr-tool': { type: 'string' },
+  'mrtr-arguments': { type: 'string' },
   'client-id': { type: 'string' },
   'redirect-uri': { type: 'string' },
   chromium: { type: 'string' },
@@ -61,6 +71,16 @@ const OPTIONS = {
 
 function optionalNumber(value: string | undefined): number | undefined {
   return value === undefined ? undefined : Number(value);
+}
+
+/** The parsed JSON, or the raw text when it is not JSON (the schema then says what is wrong). */
+function optionalJson(value: string | undefined): unknown {
+  if (value === undefined) return undefined;
+  try {
+    return JSON.parse(value) as unknown;
+  } catch {
+    return value;
+  }
 }
 
 /** Run `portcullis-conformance server` with the arguments after the command name. */
@@ -85,6 +105,12 @@ export async function serverCommand(args: readonly string[], io: CliIo): Promise
     tokenCommand: values['token-command'],
     clientCredentials: values['client-credentials'] ?? process.env.PORTCULLIS_CONFORMANCE_CLIENT_CREDENTIALS,
     login: values.login ?? process.env.PORTCULLIS_CONFORMANCE_LOGIN,
+    secondTokenCommand: values['second-token-command'],
+    secondClientCredentials:
+      values['second-client-credentials'] ?? process.env.PORTCULLIS_CONFORMANCE_SECOND_CLIENT_CREDENTIALS,
+    secondLogin: values['second-login'] ?? process.env.PORTCULLIS_CONFORMANCE_SECOND_LOGIN,
+    mrtrTool: values['mrtr-tool'],
+    mrtrArguments: optionalJson(values['mrtr-arguments']),
     clientId: values['client-id'],
     redirectUri: values['redirect-uri'],
     chromium: values.chromium,

@@ -124,3 +124,33 @@ export function toolCall(
   const body = { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name, arguments: {}, ...meta } };
   return { headers, body: JSON.stringify(body) };
 }
+
+/** A JSON-RPC response as the suite reads it. */
+export interface RpcAnswer {
+  readonly result?: Record<string, unknown>;
+  readonly error?: { readonly code?: unknown; readonly message?: unknown };
+}
+
+/**
+ * The JSON-RPC response in an answer: the JSON body, or the last `data:` line of an event stream that holds a
+ * response (Streamable HTTP may answer a POST either way). `undefined` when there is none.
+ */
+export function rpcAnswer(response: Probe): RpcAnswer | undefined {
+  const candidates = (response.headers['content-type'] ?? '').includes('text/event-stream')
+    ? response.body
+        .split(/\r?\n/)
+        .filter((line) => line.startsWith('data:'))
+        .map((line) => line.slice(5).trim())
+        .reverse()
+    : [response.body];
+  for (const text of candidates) {
+    try {
+      const message = JSON.parse(text) as RpcAnswer & { id?: unknown };
+      if (typeof message === 'object' && message !== null && ('result' in message || 'error' in message))
+        return message;
+    } catch {
+      // not JSON: try the next data line
+    }
+  }
+  return undefined;
+}

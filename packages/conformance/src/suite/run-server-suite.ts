@@ -2,9 +2,12 @@ import { resolveServerSuiteOptions, type ServerSuiteOptionsInput } from '../opti
 import { ACCESS_CHECKS } from './checks/access.js';
 import { AUTHORIZATION_SERVER_CHECKS } from './checks/authorization-server.js';
 import { DISCOVERY_CHECKS } from './checks/discovery.js';
+import { FULL_FLOW_CHECKS } from './checks/full-flow.js';
+import { HEADER_CHECKS } from './checks/headers.js';
 import { passthroughChecks } from './checks/passthrough.js';
 import { REGISTRATION_CHECKS } from './checks/registration.js';
 import { AUTHORIZATION_RESPONSE_CHECKS, TRANSPORT_CHECKS } from './checks/transport.js';
+import { TWO_CALLER_CHECKS } from './checks/two-callers.js';
 import {
   appliesTo,
   type Check,
@@ -15,7 +18,7 @@ import {
   summarize,
 } from './result.js';
 import { createServerContext, type ServerContext } from './server-context.js';
-import { browserLoginTokenSource } from './tokens/browser-login.js';
+import { browserLoginTokenSource, loginOptions } from './tokens/browser-login.js';
 import { createTokenKit } from './tokens/token-kit.js';
 import {
   clientCredentialsTokenSource,
@@ -36,12 +39,26 @@ export function serverChecks(recorder: () => UpstreamRecorder | undefined): Chec
     ...REGISTRATION_CHECKS,
     ...ACCESS_CHECKS,
     ...TRANSPORT_CHECKS,
+    ...HEADER_CHECKS,
+    ...TWO_CALLER_CHECKS,
     ...passthroughChecks(recorder),
+    ...FULL_FLOW_CHECKS,
     ...AUTHORIZATION_RESPONSE_CHECKS,
   ];
 }
 
-function tokenSource(context: Omit<ServerContext, 'tokens'>): TokenSource | undefined {
+/** The options that pick one token source: the first caller's, or the second caller's. */
+interface SourceOptions {
+  readonly tokenCommand?: string | undefined;
+  readonly clientCredentials?: { user: string; secret: string } | undefined;
+  readonly login?: { user: string; secret: string } | undefined;
+}
+
+function tokenSource(
+  context: Omit<ServerContext, 'tokens'>,
+  picked: SourceOptions,
+  via: string,
+): TokenSource | undefined {
   const { options } = context;
   const scope = async () => options.scope ?? (await context.challenge())?.scope ?? undefined;
   const discover = async (): Promise<TokenDiscovery> => {
@@ -49,21 +66,15 @@ function tokenSource(context: Omit<ServerContext, 'tokens'>): TokenSource | unde
     if (as === undefined) throw new Error('no authorization server metadata found');
     return { issuer: as.issuer, metadata: as.metadata, scope: await scope() };
   };
-  if (options.tokenCommand !== undefined)
-    return commandTokenSource(options.tokenCommand, options.tokenTimeoutMs, scope);
-  if (options.clientCredentials !== undefined)
-    return clientCredentialsTokenSource(options.clientCredentials, discover);
-  if (options.login !== undefined) {
+  if (picked.tokenCommand !== undefined)
+    return commandTokenSource(picked.tokenCommand, options.tokenTimeoutMs, scope);
+  if (picked.clientCredentials !== undefined)
+    return clientCredentialsTokenSource(picked.clientCredentials, discover);
+  if (picked.login !== undefined) {
     return browserLoginTokenSource(
       {
-        user: options.login.user,
-        password: options.login.secret,
-        chromium: options.chromium,
-        timeoutMs: options.tokenTimeoutMs,
-        clientId: options.clientId,
-        redirectUri: options.redirectUri,
-        onAuthorizationResponse: (response) =>
-          context.authorizationResponses.push({ ...response, via: 'login' }),
+        ...loginOptions(options, picked.login),
+        onAuthorizationResponse: (response) => context.authorizationResponses.push({ ...response, via }),
       },
       discover,
     );
@@ -94,8 +105,17 @@ export async function runServerSuite(
         issuer: async () => (await partial.primaryAuthorizationServer())?.issuer,
         scope: async () => options.scope ?? (await partial.challenge())?.scope,
       },
-      tokenSource(partial),
+      tokenSource(partial, options, 'login'),
       options.signingKey,
+      tokenSource(
+        partial,
+        {
+          tokenCommand: options.secondTokenCommand,
+          clientCredentials: options.secondClientCredentials,
+          login: options.secondLogin,
+        },
+        'second login',
+      ),
     ),
   );
   const checks = serverChecks(() => recorder);

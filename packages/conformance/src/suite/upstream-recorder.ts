@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { MCP_PROTOCOL_VERSIONS } from '@portcullis/metadata';
 
 /** One request the gateway sent upstream. */
 export interface RecordedRequest {
@@ -14,6 +15,21 @@ export interface UpstreamRecorder {
   readonly url: string;
   readonly requests: readonly RecordedRequest[];
   close(): Promise<void>;
+}
+
+const SUPPORTED: readonly string[] = MCP_PROTOCOL_VERSIONS;
+
+/**
+ * Like a real upstream MCP server, refuse an unsupported `MCP-Protocol-Version` with 400 (-32022 for a 2026-07-28
+ * body), so a gateway that passes the header through is judged on what its upstream would answer (RS-27, RS-28).
+ */
+function versionError(header: string | string[] | undefined, body: string) {
+  if (typeof header !== 'string' || SUPPORTED.includes(header)) return undefined;
+  const stateless = body.includes('io.modelcontextprotocol/protocolVersion');
+  const error = stateless
+    ? { code: -32022, message: `Unsupported protocol version: ${header}`, data: { supported: SUPPORTED } }
+    : { code: -32000, message: `Bad Request: Unsupported protocol version: ${header}` };
+  return { status: 400, payload: { jsonrpc: '2.0', id: null, error } };
 }
 
 function answer(body: string): { status: number; payload?: unknown } {
@@ -49,7 +65,7 @@ export async function startUpstreamRecorder(port: number): Promise<UpstreamRecor
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8');
       requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
-      const { status, payload } = answer(body);
+      const { status, payload } = versionError(req.headers['mcp-protocol-version'], body) ?? answer(body);
       // A session id on initialize, like a stateful server, so a gateway's session handling is exercised too.
       const session = body.includes('"initialize"') ? { 'mcp-session-id': randomUUID() } : {};
       res

@@ -184,6 +184,38 @@ describe('portcullis-conformance server', () => {
     expect(results.find((r) => r.key === 'RS-20/token-in-query')?.status).toBe('pass');
     expect(results.find((r) => r.key === 'RS-12/valid-token-accepted')?.observed).toContain('token command');
   });
+
+  it('[RS-22 RS-24] --second-token-command and --mrtr-tool feed the two-caller checks', async () => {
+    writeFileSync(join(dir, 'token.mjs'), await tokenScript());
+    const second = ['--second-token-command', `node ${join(dir, 'token.mjs')}`];
+    const status = async (spec: string, check: string, extra: string[] = []) => {
+      const argv = ['server', good.mcpUrl, '--spec', spec, '--signing-key', key.path, ...extra];
+      const { code, stdout } = await run([...argv, '--json', '--quiet']);
+      const results = (JSON.parse(stdout) as { results: Record<string, string>[] }).results;
+      return [code, results.find((r) => r.key === check)?.status];
+    };
+    const mrtr = ['--mrtr-tool', 'confirm', '--mrtr-arguments', '{}'];
+    expect(await status('2026-07-28', 'RS-24/request-state-of-another-user', [...second, ...mrtr])).toEqual([
+      EXIT_CODES.ok,
+      'pass',
+    ]);
+    expect(await status('2025-11-25', 'RS-22/session-of-another-user', second)).toEqual([
+      EXIT_CODES.ok,
+      'pass',
+    ]);
+    process.env.PORTCULLIS_CONFORMANCE_SECOND_CLIENT_CREDENTIALS = 'other:other-secret';
+    try {
+      expect(await status('2025-11-25', 'RS-22/session-of-another-user')).toEqual([EXIT_CODES.ok, 'pass']);
+    } finally {
+      delete process.env.PORTCULLIS_CONFORMANCE_SECOND_CLIENT_CREDENTIALS;
+    }
+  });
+
+  it('exits 2 when --mrtr-arguments is not a JSON object', async () => {
+    const { code, stderr } = await run(['server', good.mcpUrl, '--mrtr-arguments', '[1]', '--quiet']);
+    expect(code).toBe(EXIT_CODES.usage);
+    expect(stderr).toMatch(/mrtrArguments/);
+  });
 });
 
 /** A token command: signs a token for $PORTCULLIS_CONFORMANCE_RESOURCE with the fixture's key. */

@@ -37,7 +37,7 @@ export async function signingKey(): Promise<SigningKey> {
   return { jwk: jwk as SigningKey['jwk'], path };
 }
 
-/** The embedded IdP signing with `key`, for `resources` (plus the suite's other resource), with user joe. */
+/** The embedded IdP signing with `key`, for `resources` (plus the suite's other resource), with users joe and ann. */
 export function startTestIdp(resources: readonly string[], key: SigningKey): Promise<RunningIdp> {
   return startIdp(
     {
@@ -46,7 +46,10 @@ export function startTestIdp(resources: readonly string[], key: SigningKey): Pro
         scopes: ['mcp:tools', 'mcp:admin'],
         name: 'Conformance target',
       })),
-      users: [{ username: 'joe', password: 'joe-pass', name: 'Joe' }],
+      users: [
+        { username: 'joe', password: 'joe-pass', name: 'Joe' },
+        { username: 'ann', password: 'ann-pass', name: 'Ann' },
+      ],
       signing: { alg: 'ES256', keys: [key.jwk] },
     },
     { logger: { warn: () => {}, error: () => {} } },

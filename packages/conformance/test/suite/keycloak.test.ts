@@ -48,10 +48,13 @@ describe.skipIf(problem !== undefined && !inCi)(
       await kc?.stop();
     });
 
-    it('[RS-01 RS-08 RS-12 RS-14 RS-19 RS-20 RS-25 AS-01 AS-02 AS-03 AS-07 AS-14] passes every applicable MUST, with a browser login on the Keycloak pages', async () => {
+    it('[RS-01 RS-08 RS-12 RS-14 RS-19 RS-20 RS-24 RS-25 RS-28 AS-01 AS-02 AS-03 AS-05 AS-06 AS-07 AS-12 AS-14] passes every applicable MUST, with a browser login on the Keycloak pages', async () => {
       const report = await runServerSuite({
         mcpUrl,
         login: 'alice:alice-pass',
+        secondLogin: 'bob:bob-pass',
+        mrtrTool: 'confirm-greeting',
+        mrtrArguments: { name: 'alice' },
         scope: 'openid mcp:tools',
         dcr: true,
       });
@@ -72,6 +75,11 @@ describe.skipIf(problem !== undefined && !inCi)(
         'AS-14/state-returned': 'pass',
         'AS-07/reject-insecure-redirect': 'pass',
         'AS-22/unregistered-redirect': 'pass',
+        'AS-05/code-single-use': 'pass',
+        'AS-06/exact-redirect': 'pass',
+        'AS-12/refresh-rotation': 'pass',
+        'RS-24/request-state-of-another-user': 'pass',
+        'RS-28/method-mismatch': 'pass',
       });
     }, 120_000);
   },

@@ -70,30 +70,137 @@ async function registerClient(metadata: Record<string, unknown>, redirectUri: st
   return body.client_id;
 }
 
-/** Listen on 127.0.0.1 for the redirect; resolves with the query of the first request. */
+/** Listen on 127.0.0.1 for the redirect; `received` holds the query of the first request. */
 async function callbackListener(): Promise<{
   server: Server;
   url: string;
-  received: Promise<URLSearchParams>;
+  received: () => URLSearchParams | undefined;
 }> {
-  let deliver: (params: URLSearchParams) => void = () => {};
-  const received = new Promise<URLSearchParams>((resolve) => {
-    deliver = resolve;
-  });
+  let received: URLSearchParams | undefined;
   const server = createServer((req, res) => {
-    deliver(new URL(req.url ?? '/', 'http://127.0.0.1').searchParams);
+    received ??= new URL(req.url ?? '/', 'http://127.0.0.1').searchParams;
     res.writeHead(200, { 'content-type': 'text/plain' }).end('portcullis-conformance: done');
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/callback`, received };
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/callback`;
+  return { server, url, received: () => received };
+}
+
+/** The `BrowserLoginOptions` of a `user:password` pair and the suite options (no callback). */
+export function loginOptions(
+  options: {
+    chromium: string;
+    tokenTimeoutMs: number;
+    clientId?: string | undefined;
+    redirectUri?: string | undefined;
+  },
+  login: { user: string; secret: string },
+): BrowserLoginOptions {
+  return {
+    user: login.user,
+    password: login.secret,
+    chromium: options.chromium,
+    timeoutMs: options.tokenTimeoutMs,
+    clientId: options.clientId,
+    redirectUri: options.redirectUri,
+  };
+}
+
+/** What one browser pass through the authorization endpoint produced. */
+export interface BrowserAuthorization {
+  /** The authorization response, or `undefined` when the browser was never sent to the redirect URI. */
+  readonly params: URLSearchParams | undefined;
+  /** Where the browser stopped when it was not redirected (page title and URL). */
+  readonly stoppedAt: string;
+  readonly sentState: string;
+  readonly clientId: string;
+  /** The redirect URI sent in the authorization request (and to send to the token endpoint). */
+  readonly redirectUri: string;
+  readonly verifier: string;
+  readonly tokenEndpoint: string;
 }
 
 /**
- * A scripted browser login (Playwright driving Chromium): register a throwaway public client (or use the given
- * one), open the authorization URL with PKCE S256, `state` and `resource`, fill in the first login form (Keycloak's
- * and the embedded IdP's field names, or any username + password form), approve a consent page, catch the redirect
- * and redeem the code.
+ * One browser pass through the authorization code flow (Playwright driving Chromium): register a throwaway
+ * public client (or use the given one), open the authorization URL with PKCE S256, `state` and `resource`, fill
+ * in the first login form (Keycloak's and the embedded IdP's field names, or any username + password form),
+ * approve a consent page and catch the redirect. `sentRedirect` may change the redirect URI sent (AS-06); a page
+ * with no form ends the pass without a redirect.
  */
+export async function browserAuthorize(
+  options: BrowserLoginOptions,
+  discover: () => Promise<TokenDiscovery>,
+  resource: string,
+  sentRedirect: (registered: string) => string = (registered) => registered,
+): Promise<BrowserAuthorization> {
+  const { metadata, scope } = await discover();
+  const { authorization_endpoint: authorize, token_endpoint: tokenEndpoint } = metadata;
+  if (typeof authorize !== 'string' || typeof tokenEndpoint !== 'string') {
+    throw new ConformanceError('ERR_PORTCULLIS_TOKEN_SOURCE', 'the AS metadata lacks its endpoints');
+  }
+  const listener = options.redirectUri === undefined ? await callbackListener() : undefined;
+  const registered = options.redirectUri ?? listener?.url ?? '';
+  const redirectUri = sentRedirect(registered);
+  const browser = await chromium.launch({ executablePath: options.chromium, headless: true });
+  try {
+    const clientId = options.clientId ?? (await registerClient(metadata, registered));
+    const verifier = randomBytes(32).toString('base64url');
+    const sentState = randomBytes(16).toString('base64url');
+    const url = new URL(authorize);
+    const query: Record<string, string> = {
+      response_type: 'code',
+      client_id: clientId,
+      redirect_uri: redirectUri,
+      state: sentState,
+      resource,
+      code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+      code_challenge_method: 'S256',
+    };
+    if (scope !== undefined) query.scope = scope;
+    for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
+    const page = await browser.newPage();
+    page.setDefaultTimeout(options.timeoutMs);
+    let redirected: URLSearchParams | undefined;
+    page.on('request', (request) => {
+      const target = request.url().split('?')[0];
+      if (target === redirectUri.split('?')[0]) redirected = new URL(request.url()).searchParams;
+    });
+    await page.goto(url.href).catch(() => undefined);
+    let stoppedAt = '';
+    for (let step = 0; step < 8 && redirected === undefined && stoppedAt === ''; step++) {
+      await page.waitForLoadState().catch(() => undefined);
+      if (redirected !== undefined) break;
+      const password = page.locator('input[type="password"]').first();
+      const form = (await password.count()) > 0 ? undefined : await first(page, APPROVE);
+      if ((await password.count()) === 0 && form === undefined) {
+        stoppedAt = `"${await page.title().catch(() => '')}" at ${page.url().split('?')[0]}`;
+        break;
+      }
+      const action = async () => {
+        if (form !== undefined) return form.click();
+        await (await first(page, USER_FIELDS))?.fill(options.user);
+        await password.fill(options.password);
+        await (await first(page, SUBMIT))?.click();
+      };
+      await Promise.all([page.waitForNavigation().catch(() => undefined), action()]);
+    }
+    const params = redirected ?? (redirectUri === registered ? listener?.received() : undefined);
+    const base = { sentState, clientId, redirectUri, verifier, tokenEndpoint };
+    if (params !== undefined) options.onAuthorizationResponse?.({ params, sentState });
+    return { ...base, params, stoppedAt: params === undefined ? stoppedAt || 'no redirect' : '' };
+  } catch (error) {
+    if (error instanceof ConformanceError) throw error;
+    throw new ConformanceError(
+      'ERR_PORTCULLIS_TOKEN_SOURCE',
+      `browser login failed: ${(error as Error).message}`,
+    );
+  } finally {
+    await browser.close();
+    listener?.server.close();
+  }
+}
+
+/** The browser login as a token source: {@link browserAuthorize}, then redeem the code. */
 export function browserLoginTokenSource(
   options: BrowserLoginOptions,
   discover: () => Promise<TokenDiscovery>,
@@ -101,80 +208,37 @@ export function browserLoginTokenSource(
   return {
     describe: `browser login as ${options.user}`,
     get: async (resource) => {
-      const { metadata, scope } = await discover();
-      const { authorization_endpoint: authorize, token_endpoint: token } = metadata;
-      if (typeof authorize !== 'string' || typeof token !== 'string') {
-        throw new ConformanceError('ERR_PORTCULLIS_TOKEN_SOURCE', 'the AS metadata lacks its endpoints');
-      }
-      const listener = options.redirectUri === undefined ? await callbackListener() : undefined;
-      const redirectUri = options.redirectUri ?? listener?.url ?? '';
-      const browser = await chromium.launch({ executablePath: options.chromium, headless: true });
-      try {
-        const clientId = options.clientId ?? (await registerClient(metadata, redirectUri));
-        const verifier = randomBytes(32).toString('base64url');
-        const state = randomBytes(16).toString('base64url');
-        const url = new URL(authorize);
-        const query: Record<string, string> = {
-          response_type: 'code',
-          client_id: clientId,
-          redirect_uri: redirectUri,
-          state,
-          resource,
-          code_challenge: createHash('sha256').update(verifier).digest('base64url'),
-          code_challenge_method: 'S256',
-        };
-        if (scope !== undefined) query.scope = scope;
-        for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
-        const page = await browser.newPage();
-        page.setDefaultTimeout(options.timeoutMs);
-        let redirected: URLSearchParams | undefined;
-        page.on('request', (request) => {
-          if (request.url().startsWith(redirectUri)) redirected = new URL(request.url()).searchParams;
-        });
-        await page.goto(url.href).catch(() => undefined);
-        for (let step = 0; step < 8 && redirected === undefined; step++) {
-          await page.waitForLoadState().catch(() => undefined);
-          if (redirected !== undefined) break;
-          const password = page.locator('input[type="password"]').first();
-          const action =
-            (await password.count()) > 0
-              ? async () => {
-                  const user = await first(page, USER_FIELDS);
-                  await user?.fill(options.user);
-                  await password.fill(options.password);
-                  await (await first(page, SUBMIT))?.click();
-                }
-              : async () => {
-                  const approve = await first(page, APPROVE);
-                  if (approve === undefined)
-                    throw new Error(`no login or consent form on "${await page.title()}"`);
-                  await approve.click();
-                };
-          await Promise.all([page.waitForNavigation().catch(() => undefined), action()]);
-        }
-        const params = redirected ?? (await listener?.received);
-        if (params === undefined) throw new Error('the browser was never sent back to the redirect URI');
-        options.onAuthorizationResponse?.({ params, sentState: state });
-        const code = params.get('code');
-        if (code === null) throw new Error(`the AS answered error=${params.get('error') ?? '(none)'}`);
-        return await tokenRequest(token, {
-          grant_type: 'authorization_code',
-          code,
-          client_id: clientId,
-          redirect_uri: redirectUri,
-          code_verifier: verifier,
-          resource,
-        });
-      } catch (error) {
-        if (error instanceof ConformanceError) throw error;
+      const flow = await browserAuthorize(options, discover, resource);
+      if (flow.params === undefined) {
         throw new ConformanceError(
           'ERR_PORTCULLIS_TOKEN_SOURCE',
-          `browser login failed: ${(error as Error).message}`,
+          `browser login failed: no login or consent form on ${flow.stoppedAt}`,
         );
-      } finally {
-        await browser.close();
-        listener?.server.close();
       }
+      const code = flow.params.get('code');
+      if (code === null) {
+        throw new ConformanceError(
+          'ERR_PORTCULLIS_TOKEN_SOURCE',
+          `browser login failed: the AS answered error=${flow.params.get('error') ?? '(none)'}`,
+        );
+      }
+      return tokenRequest(flow.tokenEndpoint, redemption(flow, code, resource));
     },
+  };
+}
+
+/** The form that redeems the code of `flow` at the token endpoint. */
+export function redemption(
+  flow: BrowserAuthorization,
+  code: string,
+  resource: string,
+): Record<string, string> {
+  return {
+    grant_type: 'authorization_code',
+    code,
+    client_id: flow.clientId,
+    redirect_uri: flow.redirectUri,
+    code_verifier: flow.verifier,
+    resource,
   };
 }

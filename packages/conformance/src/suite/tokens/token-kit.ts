@@ -25,6 +25,8 @@ export interface TokenKit {
   alteredSignature(): Promise<TokenAttempt>;
   /** The valid token's claims with `alg: none` and no signature. */
   unsigned(): Promise<TokenAttempt>;
+  /** A valid token of a second caller (another user or client), from the second token source (cached). */
+  second(): Promise<TokenAttempt>;
   close(): Promise<void>;
 }
 
@@ -68,6 +70,7 @@ export function createTokenKit(
   target: TokenKitTarget,
   source: TokenSource | undefined,
   signingKeyPath: string | undefined,
+  secondSource?: TokenSource,
 ): TokenKit {
   const signer = signingKeyPath === undefined ? undefined : memo(() => loadSigningKey(signingKeyPath));
   const forge = async (claims: Record<string, unknown>): Promise<TokenAttempt> => {
@@ -160,8 +163,18 @@ export function createTokenKit(
       const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
       return { token: `${encode(header)}.${encode(base.claims)}.` };
     }),
+    second: memo(async () => {
+      if (secondSource === undefined) {
+        return {
+          unavailable:
+            'needs a second caller: pass --second-token-command, --second-client-credentials or --second-login',
+        };
+      }
+      return secondSource.get(target.resource).then((token) => ({ token }), failed);
+    }),
     close: async () => {
       await source?.close?.();
+      await secondSource?.close?.();
     },
   };
 }
