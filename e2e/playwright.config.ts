@@ -1,0 +1,56 @@
+import { defineConfig } from '@playwright/test';
+import type { StackOptions } from './fixtures/test.js';
+
+const REPORTS = '.reports';
+
+/** One project per identity provider and proxy mode: every suite runs against each combination. */
+const projects: { name: string; use: StackOptions; grepInvert?: RegExp }[] = [
+  { name: 'embedded-direct', use: { idpKind: 'embedded', proxyMode: 'direct' } },
+  {
+    name: 'keycloak-direct',
+    use: { idpKind: 'keycloak', proxyMode: 'direct' },
+    grepInvert: /@embedded-only/,
+  },
+  { name: 'embedded-facade', use: { idpKind: 'embedded', proxyMode: 'facade' } },
+  {
+    name: 'keycloak-facade',
+    use: { idpKind: 'keycloak', proxyMode: 'facade' },
+    grepInvert: /@embedded-only/,
+  },
+];
+
+export default defineConfig<StackOptions>({
+  testDir: './tests',
+  outputDir: `${REPORTS}/test-results`,
+  // Two cores, a JVM for Keycloak and a browser: one test at a time.
+  workers: 1,
+  fullyParallel: false,
+  forbidOnly: Boolean(process.env.CI),
+  retries: 0,
+  timeout: 90_000,
+  expect: { timeout: 15_000 },
+  reporter: [
+    ['list'],
+    ['html', { outputFolder: `${REPORTS}/html`, open: 'never' }],
+    ['json', { outputFile: `${REPORTS}/playwright.json` }],
+  ],
+  use: {
+    headless: true,
+    screenshot: 'only-on-failure',
+    trace: 'retain-on-failure',
+    launchOptions: {
+      // Debian's Chromium; `playwright install` is never run.
+      executablePath: '/usr/bin/chromium',
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    },
+  },
+  projects,
+});
