@@ -45,7 +45,10 @@ export async function startLoopbackReceiver(
       .end(
         failed
           ? PAGE('Authorization not completed', 'Return to the terminal to see what happened.')
-          : PAGE('Sign-in answer received', 'Return to the terminal: it checks the answer and shows the result.'),
+          : PAGE(
+              'Sign-in answer received',
+              'Return to the terminal: it checks the answer and shows the result.',
+            ),
       );
     settle?.resolve(url.searchParams);
   });
