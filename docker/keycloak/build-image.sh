@@ -29,12 +29,25 @@ for tool in docker debootstrap mvn tar chroot; do
 done
 docker version >/dev/null 2>&1 || die "no Docker daemon at DOCKER_HOST=${DOCKER_HOST:-<unset>}; start one first"
 
+started=$(date +%s)
+mkdir -p "$CACHE/dist"
+
+# 1. The Keycloak server distribution (Maven Central through mvn, cached). Fetched even when the image exists:
+#    the process runtime of packages/keycloak (and its test) runs it from this cache.
+if [ ! -s "$DIST" ]; then
+  log "fetching org.keycloak:keycloak-quarkus-dist:$VERSION:tar.gz with mvn"
+  mvn -B -Dstyle.color=never dependency:copy -Dartifact="org.keycloak:keycloak-quarkus-dist:$VERSION:tar.gz" \
+    -DoutputDirectory="$CACHE/dist" >"$CACHE/dist/mvn.log" 2>&1 ||
+    { tail -n 30 "$CACHE/dist/mvn.log" >&2; die "mvn dependency:copy failed (log above)"; }
+  [ -s "$DIST" ] || die "mvn did not produce $DIST"
+else
+  log "reusing cached distribution $DIST"
+fi
+
 if ! $FORCE && docker image inspect "$IMAGE" >/dev/null 2>&1; then
   log "$IMAGE already exists; skipping (pass --force to rebuild)"
   exit 0
 fi
-started=$(date +%s)
-mkdir -p "$CACHE/dist"
 
 # The Debian mirror this machine already uses (deb822 sources first, then the one-line format).
 debian_mirror() {
@@ -48,17 +61,6 @@ debian_mirror() {
   [ -n "$uri" ] || die "no bookworm mirror found in /etc/apt/sources.list.d/debian.sources or /etc/apt/sources.list"
   echo "$uri"
 }
-
-# 1. The Keycloak server distribution (Maven Central through mvn, cached).
-if [ ! -s "$DIST" ]; then
-  log "fetching org.keycloak:keycloak-quarkus-dist:$VERSION:tar.gz with mvn"
-  mvn -B -Dstyle.color=never dependency:copy -Dartifact="org.keycloak:keycloak-quarkus-dist:$VERSION:tar.gz" \
-    -DoutputDirectory="$CACHE/dist" >"$CACHE/dist/mvn.log" 2>&1 ||
-    { tail -n 30 "$CACHE/dist/mvn.log" >&2; die "mvn dependency:copy failed (log above)"; }
-  [ -s "$DIST" ] || die "mvn did not produce $DIST"
-else
-  log "reusing cached distribution $DIST"
-fi
 
 WORK="$(mktemp -d "$CACHE/build.XXXXXX")"
 ROOTFS="$WORK/rootfs"
