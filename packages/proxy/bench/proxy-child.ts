@@ -2,8 +2,9 @@
 // Run by plain `node` (Node's built-in type stripping: type-only syntax here) on the built package, `dist/`,
 // so no TypeScript loader sits in the measured process. Configured by the BENCH_PROXY_CHILD environment
 // variable (JSON); prints `ready` once listening; answers the IPC message `memory` with
-// `process.memoryUsage()`; exits on SIGTERM, when the IPC channel closes (the parent is gone), or after three
-// minutes, whichever comes first.
+// `process.memoryUsage()` and the V8 heap spaces; exits on SIGTERM, when the IPC channel closes (the parent
+// is gone), or after three minutes, whichever comes first.
+import { getHeapSpaceStatistics } from 'node:v8';
 import { createRedactingLogger } from '@portcullis/resource-server';
 import { pino } from 'pino';
 
@@ -43,6 +44,6 @@ const stop = (code: number) => {
 process.once('SIGTERM', () => stop(0));
 process.once('disconnect', () => stop(0));
 process.on('message', (message) => {
-  if (message === 'memory') process.send?.(process.memoryUsage());
+  if (message === 'memory') process.send?.({ ...process.memoryUsage(), spaces: getHeapSpaceStatistics() });
 });
 setTimeout(() => stop(2), 180_000).unref();

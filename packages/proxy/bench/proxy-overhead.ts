@@ -1,6 +1,6 @@
 // `pnpm bench`: the auth proxy against direct access to the same upstream, measured in the same run.
 // 1. Authenticated `tools/call hello-world` → the reference MCP server: throughput under load (concurrency 8)
-//    and latency unloaded (concurrency 1), p50/p99.
+//    and latency unloaded (concurrency 1), p50/p99; also through a bare forwarder, the floor of any Node hop.
 // 2. A `POST` answered with an SSE stream of 1,000 events: time to all events, per-event latency.
 // 3. RSS of the proxy (a child process) with 1,000 open authenticated SSE `GET` streams.
 // Loopback only; every loop is bounded in count and time; the process pins itself (and so the proxy child)
@@ -26,6 +26,9 @@ const RUN_LIMIT_MS = 20_000;
 
 type Path = 'direct' | 'proxy';
 const PATHS: readonly Path[] = ['direct', 'proxy'];
+/** `tools/call` also runs through the bare forwarder (bare-forwarder.ts): what any Node.js hop costs. */
+type ToolsPath = Path | 'floor';
+const TOOLS_PATHS: readonly ToolsPath[] = ['direct', 'proxy', 'floor'];
 
 /** Pin every thread of this process to CPU 0; children started later inherit the affinity. */
 function pinToOneCore(): string {
@@ -38,8 +41,9 @@ function pinToOneCore(): string {
   }
 }
 
-/** Round `r` runs the paths in alternating order, so that neither always runs on a warmer process. */
-const order = (round: number): readonly Path[] => (round % 2 === 0 ? PATHS : [...PATHS].reverse());
+/** Round `r` runs the paths in alternating order, so that none always runs on a warmer process. */
+const order = <P>(paths: readonly P[], round: number): readonly P[] =>
+  round % 2 === 0 ? paths : [...paths].reverse();
 
 function medianRun(list: readonly Run[]): Run {
   return {
@@ -51,22 +55,24 @@ function medianRun(list: readonly Run[]): Run {
 }
 
 async function benchToolsCall(stack: Stack): Promise<ToolsFigures> {
-  for (const path of PATHS) {
+  for (const path of TOOLS_PATHS) {
     await toolsCallRun(stack.tools[path].mcp, stack.tools[path].token, 500, CONFIG.concurrency, RUN_LIMIT_MS);
   }
-  const load: Record<Path, Run[]> = { direct: [], proxy: [] };
-  const unloaded: Record<Path, Run[]> = { direct: [], proxy: [] };
+  const load: Record<ToolsPath, Run[]> = { direct: [], proxy: [], floor: [] };
+  const unloaded: Record<ToolsPath, Run[]> = { direct: [], proxy: [], floor: [] };
   for (let round = 0; round < CONFIG.rounds; round++) {
-    for (const path of order(round)) {
+    for (const path of order(TOOLS_PATHS, round)) {
       const { mcp, token } = stack.tools[path];
       load[path].push(await toolsCallRun(mcp, token, CONFIG.requests, CONFIG.concurrency, RUN_LIMIT_MS));
       unloaded[path].push(await toolsCallRun(mcp, token, CONFIG.latencyRequests, 1, RUN_LIMIT_MS));
     }
   }
-  return {
-    load: { direct: medianRun(load.direct), proxy: medianRun(load.proxy) },
-    unloaded: { direct: medianRun(unloaded.direct), proxy: medianRun(unloaded.proxy) },
-  };
+  const medians = (runs: Record<ToolsPath, Run[]>) => ({
+    direct: medianRun(runs.direct),
+    proxy: medianRun(runs.proxy),
+    floor: medianRun(runs.floor),
+  });
+  return { load: medians(load), unloaded: medians(unloaded) };
 }
 
 /** `sseStreams` streams one after the other: median time to all events, percentiles over all events. */
@@ -91,7 +97,7 @@ async function benchSse(stack: Stack): Promise<Record<Path, SseFigures>> {
   }
   const rounds: Record<Path, SseFigures[]> = { direct: [], proxy: [] };
   for (let round = 0; round < CONFIG.rounds; round++) {
-    for (const path of order(round)) rounds[path].push(await sseRound(stack.sse[path]));
+    for (const path of order(PATHS, round)) rounds[path].push(await sseRound(stack.sse[path]));
   }
   const medianOf = (list: SseFigures[]): SseFigures => ({
     totalMs: median(list.map((r) => r.totalMs)),

@@ -15,10 +15,17 @@ export interface SseFigures {
   readonly p99: number;
 }
 
+/** Medians of one load level: direct, through the proxy, through the bare forwarder (the floor). */
+export interface ToolsLevel {
+  readonly direct: Run;
+  readonly proxy: Run;
+  readonly floor: Run;
+}
+
 /** `tools/call` under load (the configured concurrency) and unloaded (concurrency 1), per path. */
 export interface ToolsFigures {
-  readonly load: { readonly direct: Run; readonly proxy: Run };
-  readonly unloaded: { readonly direct: Run; readonly proxy: Run };
+  readonly load: ToolsLevel;
+  readonly unloaded: ToolsLevel;
 }
 
 export interface Report {
@@ -48,7 +55,19 @@ const verdict = (ok: boolean | undefined) => (ok === undefined ? 'n/a' : ok ? 'm
 const table = (head: readonly string[], rows: readonly (readonly string[])[]) =>
   [head, head.map(() => '---'), ...rows].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
 
-function toolsRows(direct: Run, proxy: Run): string[][] {
+function viaRow(label: string, direct: Run, via: Run): string[] {
+  return [
+    label,
+    via.rps.toFixed(0),
+    pct(via.rps / direct.rps),
+    `${ms(via.p50)} (${plus(via.p50 - direct.p50)})`,
+    `${ms(via.p99)} (${plus(via.p99 - direct.p99)})`,
+    `${ms(via.cpuMs)} (${plus(via.cpuMs - direct.cpuMs)})`,
+    pct(direct.cpuMs / via.cpuMs),
+  ];
+}
+
+function toolsRows({ direct, proxy, floor }: ToolsLevel): string[][] {
   return [
     [
       'direct (client → upstream)',
@@ -59,15 +78,8 @@ function toolsRows(direct: Run, proxy: Run): string[][] {
       ms(direct.cpuMs),
       '100%',
     ],
-    [
-      'proxy (client → proxy → upstream)',
-      proxy.rps.toFixed(0),
-      pct(proxy.rps / direct.rps),
-      `${ms(proxy.p50)} (${plus(proxy.p50 - direct.p50)})`,
-      `${ms(proxy.p99)} (${plus(proxy.p99 - direct.p99)})`,
-      `${ms(proxy.cpuMs)} (${plus(proxy.cpuMs - direct.cpuMs)})`,
-      pct(direct.cpuMs / proxy.cpuMs),
-    ],
+    viaRow('proxy (client → proxy → upstream)', direct, proxy),
+    viaRow('floor: bare forwarder (node:http + undici, no checks)', direct, floor),
   ];
 }
 
@@ -82,6 +94,7 @@ const memoryRow = (state: string, m: Memory) => [
   mb(m.anon),
   mb(m.heapUsed),
   mb(m.heapTotal),
+  mb(m.youngResident),
 ];
 
 export function printReport({ pinning, loadAtStart, seconds, config, tools, sse, memory }: Report): void {
@@ -95,9 +108,9 @@ export function printReport({ pinning, loadAtStart, seconds, config, tools, sse,
     `Authenticated tools/call hello-world (2026-07-28, stateless), medians of ${config.rounds} rounds; ` +
       `under load: ${config.requests} requests per path and round at concurrency ${config.concurrency}`,
   );
-  console.log(table(TOOLS_HEAD, toolsRows(load.direct, load.proxy)));
+  console.log(table(TOOLS_HEAD, toolsRows(load)));
   console.log(`\nUnloaded: ${config.latencyRequests} requests per path and round at concurrency 1`);
-  console.log(table(TOOLS_HEAD, toolsRows(unloaded.direct, unloaded.proxy)));
+  console.log(table(TOOLS_HEAD, toolsRows(unloaded)));
 
   console.log(
     `\nSSE stream of ${SSE_EVENTS} events (POST → text/event-stream, one event per event-loop turn), ` +
@@ -127,7 +140,14 @@ export function printReport({ pinning, loadAtStart, seconds, config, tools, sse,
   );
   console.log(
     table(
-      ['State', 'RSS (VmRSS)', 'anonymous (RssAnon)', 'V8 heap used', 'V8 heap total'],
+      [
+        'State',
+        'RSS (VmRSS)',
+        'anonymous (RssAnon)',
+        'V8 heap used',
+        'V8 heap total',
+        'V8 young generation, resident',
+      ],
       [
         memoryRow('idle (after a warm-up of 50 streams)', memory.idle),
         memoryRow(`${memory.opened} open SSE streams`, memory.open),
@@ -149,6 +169,11 @@ export function printReport({ pinning, loadAtStart, seconds, config, tools, sse,
       [
         ['tools/call throughput ≥ 80% of direct', pct(throughput), verdict(throughput >= 0.8)],
         ['… the same from CPU time per request', pct(cpuThroughput), verdict(cpuThroughput >= 0.8)],
+        [
+          '… the bare forwarder, from CPU time (no checks at all)',
+          pct(load.direct.cpuMs / load.floor.cpuMs),
+          verdict(load.direct.cpuMs / load.floor.cpuMs >= 0.8),
+        ],
         ['tools/call added p50 ≤ 1 ms, unloaded', plus(addedUnloaded), verdict(addedUnloaded <= 1)],
         [
           `tools/call added p50 ≤ 1 ms, concurrency ${config.concurrency}`,

@@ -17,6 +17,13 @@ export interface Memory {
   readonly anon: number | undefined;
   readonly heapUsed: number | undefined;
   readonly heapTotal: number | undefined;
+  /** Resident part of V8's young generation (`new_space`), which V8 grows with the survival rate. */
+  readonly youngResident: number | undefined;
+}
+
+/** What the child answers to `memory`: `process.memoryUsage()` and `v8.getHeapSpaceStatistics()`. */
+interface ChildMemory extends NodeJS.MemoryUsage {
+  readonly spaces: readonly { space_name: string; physical_space_size: number }[];
 }
 
 /** What the RSS part measured. */
@@ -56,11 +63,11 @@ function fileLimit(): number {
 
 /** VmRSS from /proc and the heap figures the child reports over IPC (at most 2 s). */
 async function memoryOf(child: ChildProcess): Promise<Memory> {
-  const heap = await new Promise<NodeJS.MemoryUsage | undefined>((resolve) => {
+  const heap = await new Promise<ChildMemory | undefined>((resolve) => {
     const timer = setTimeout(() => resolve(undefined), 2_000);
     child.once('message', (usage) => {
       clearTimeout(timer);
-      resolve(usage as NodeJS.MemoryUsage);
+      resolve(usage as ChildMemory);
     });
     child.send('memory');
   });
@@ -70,6 +77,7 @@ async function memoryOf(child: ChildProcess): Promise<Memory> {
     anon: status(pid, 'RssAnon'),
     heapUsed: heap?.heapUsed,
     heapTotal: heap?.heapTotal,
+    youngResident: heap?.spaces.find((space) => space.space_name === 'new_space')?.physical_space_size,
   };
 }
 

@@ -9,6 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { pino } from 'pino';
 import { createProxyServer } from '../src/index.js';
+import { startBareForwarder } from './bare-forwarder.js';
 import { type SseUpstream, startSseUpstream } from './sse-upstream.js';
 
 /** Level of the proxy's decision and request log, written to /dev/null like a production log would be. */
@@ -28,9 +29,9 @@ export interface Target {
   readonly token: string;
 }
 
-/** Both paths to both upstreams. */
+/** Both paths to both upstreams, and the bare forwarder (bare-forwarder.ts) to the MCP server. */
 export interface Stack {
-  readonly tools: { readonly direct: Target; readonly proxy: Target };
+  readonly tools: { readonly direct: Target; readonly proxy: Target; readonly floor: Target };
   readonly sse: { readonly direct: Target; readonly proxy: Target };
   close(): Promise<void>;
 }
@@ -92,14 +93,20 @@ export async function startStack(): Promise<Stack> {
     .setJti(randomUUID())
     .sign(privateKey);
 
+  const bare = await startBareForwarder(upstreamUrl, directToken);
   const sseUpstream: SseUpstream = await startSseUpstream();
   const sse = await startProxy(issuer, sseUpstream.url);
   return {
-    tools: { direct: { mcp: upstreamUrl, token: directToken }, proxy: tools.target },
+    tools: {
+      direct: { mcp: upstreamUrl, token: directToken },
+      proxy: tools.target,
+      floor: { mcp: bare.mcp, token: tools.target.token },
+    },
     sse: { direct: { mcp: sseUpstream.url, token: sse.target.token }, proxy: sse.target },
     close: async () => {
       await sse.app.close();
       await tools.app.close();
+      await bare.close();
       await upstream.close();
       await sseUpstream.close();
       await issuer.close();

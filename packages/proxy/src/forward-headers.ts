@@ -62,13 +62,29 @@ export function upstreamRequestHeaders(
   identityHeaders: readonly string[],
 ): Record<string, string> {
   const out: Record<string, string> = {};
-  const allowed = new Set<string>([...FORWARDED_REQUEST_HEADERS, ...extra]);
-  for (const [name, value] of Object.entries(incoming)) {
+  const allowed = allowedHeaders(extra);
+  for (const name in incoming) {
+    const value = incoming[name];
     if (value === undefined || identityHeaders.includes(name)) continue;
     if (!allowed.has(name) && !name.startsWith('mcp-param-')) continue;
     out[name] = Array.isArray(value) ? value.join(', ') : value;
   }
-  return { ...out, ...identity };
+  return Object.assign(out, identity);
+}
+
+const allowedByExtra = new WeakMap<readonly string[], ReadonlySet<string>>();
+
+/**
+ * The forwarded header names with `extra`, built once per `extra` list (the resolved options'
+ * `upstream.forwardHeaders`, fixed for the proxy's lifetime).
+ */
+function allowedHeaders(extra: readonly string[]): ReadonlySet<string> {
+  let allowed = allowedByExtra.get(extra);
+  if (allowed === undefined) {
+    allowed = new Set<string>([...FORWARDED_REQUEST_HEADERS, ...extra]);
+    allowedByExtra.set(extra, allowed);
+  }
+  return allowed;
 }
 
 /** The upstream response headers to pass to the client. */
@@ -76,7 +92,8 @@ export function clientResponseHeaders(
   upstream: Record<string, string | string[] | undefined>,
 ): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(upstream)) {
+  for (const name in upstream) {
+    const value = upstream[name];
     const lower = name.toLowerCase();
     if (value === undefined || DROPPED_RESPONSE_HEADERS.has(lower)) continue;
     if (lower.startsWith('access-control-')) continue;

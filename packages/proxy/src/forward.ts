@@ -186,14 +186,13 @@ export function createForwardHandler(context: ForwardContext) {
     });
     body.once('error', () => raw.destroy());
     raw.once('close', () => body.destroy());
-    // Hijacked so that the headers leave at once: an SSE stream may stay silent for a long time.
     reply.hijack();
-    raw.writeHead(response.status, {
-      ...(reply.getHeaders() as Record<string, string>),
-      ...clientResponseHeaders(response.headers),
-      ...(streaming ? { 'x-accel-buffering': 'no' } : {}),
-    });
-    raw.flushHeaders();
+    const responseHeaders = Object.assign(reply.getHeaders(), clientResponseHeaders(response.headers));
+    if (streaming) responseHeaders['x-accel-buffering'] = 'no';
+    raw.writeHead(response.status, responseHeaders as Record<string, string | string[]>);
+    // An SSE stream may stay silent for a long time: its headers leave at once. Other answers send them with
+    // the first chunk of the body (one write instead of two).
+    if (streaming) raw.flushHeaders();
     body.pipe(raw);
   };
 }

@@ -1,13 +1,12 @@
-import type { FastifyBaseLogger } from 'fastify';
 import { Redis } from 'ioredis';
 import { StoreUnavailableError } from './errors.js';
 import {
   DEFAULT_REDIS_COMMAND_TIMEOUT_MS,
   DEFAULT_REDIS_CONNECT_TIMEOUT_MS,
   DEFAULT_REDIS_KEY_PREFIX,
-  type StoreOptions,
 } from './options.js';
-import { checkTtl, type JsonValue, MemoryStore, type Store, storeKey } from './store.js';
+import { checkTtl, type JsonValue, type Store, storeKey } from './store.js';
+import { redactRedisUrl } from './store-factory.js';
 
 /** Options of {@link RedisStore}. */
 export interface RedisStoreOptions {
@@ -21,14 +20,6 @@ export interface RedisStoreOptions {
   readonly commandTimeoutMs?: number;
   /** Told when the connection fails or comes back (the proxy logs it). */
   readonly onStatus?: (event: { readonly up: boolean; readonly error?: string }) => void;
-}
-
-/** `url` without user name and password. */
-export function redactRedisUrl(url: string): string {
-  const parsed = new URL(url);
-  parsed.username = '';
-  parsed.password = '';
-  return parsed.toString();
 }
 
 function parse(text: string | null): JsonValue | undefined {
@@ -148,21 +139,4 @@ export class RedisStore implements Store {
     }
     this.#client.disconnect();
   }
-}
-
-/** The store the options ask for: in memory (default), Redis, or the `Store` object given. */
-export function createStore(options: StoreOptions, log: FastifyBaseLogger): Store {
-  if (options.kind === 'custom') return options.store;
-  if (options.kind === 'memory') return new MemoryStore({ maxEntries: options.maxEntries });
-  const store: RedisStore = new RedisStore({
-    url: options.url,
-    keyPrefix: options.keyPrefix,
-    connectTimeoutMs: options.connectTimeoutMs,
-    commandTimeoutMs: options.commandTimeoutMs,
-    onStatus: ({ up, error }) => {
-      if (up) log.info({ store: store.url }, 'connected to the Redis store');
-      else log.warn({ store: store.url, error }, 'the Redis store is unavailable');
-    },
-  });
-  return store;
 }

@@ -7,18 +7,58 @@ import {
   type ResolvedResourceServerOptions,
   resolveOptions as resolveResourceServerOptions,
 } from '@portcullis/resource-server';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, {
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  LogController,
+} from 'fastify';
+import fp from 'fastify-plugin';
 import { directModePlugin } from './direct-mode-plugin.js';
 import { InvalidProxyOptionsError } from './errors.js';
-import { facadePlugin } from './facade/facade-plugin.js';
 import { InFlight } from './in-flight.js';
 import { createProxyMetrics } from './metrics.js';
 import { observabilityPlugin } from './observability-plugin.js';
 import { type ProxyOptionsInput, type ResolvedProxyOptions, resolveOptions } from './options.js';
-import { createStore } from './redis-store.js';
 import { SessionBindings } from './sessions.js';
 import { StdioSessions } from './stdio-sessions.js';
+import { createStore } from './store-factory.js';
 import { UpstreamClient } from './upstream.js';
+
+/**
+ * Fastify's request lines, one instead of two on the MCP endpoint: no `incoming request` there (the auth
+ * decision event, logged with the same `reqId`, follows at once), and its `request completed` line carries the
+ * request (`req`: method, URL) as well as the response.
+ */
+class ProxyLogController extends LogController {
+  constructor(private readonly mcpPath: string) {
+    super();
+  }
+
+  override incomingRequest(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    metadata?: Record<string, unknown>,
+  ): void {
+    if (request.routeOptions.url === this.mcpPath) return;
+    super.incomingRequest(request, reply, metadata);
+  }
+
+  override requestCompleted(
+    error: Error | null | undefined,
+    request: FastifyRequest,
+    reply: FastifyReply,
+    metadata?: Record<string, unknown>,
+  ): void {
+    if (request.routeOptions.url !== this.mcpPath) {
+      super.requestCompleted(error, request, reply, metadata);
+      return;
+    }
+    const line = { req: request, res: reply, responseTime: reply.elapsedTime };
+    if (error) reply.log.error({ ...line, err: error }, 'request errored');
+    else reply.log.info(line, 'request completed');
+  }
+}
 
 /**
  * The resource-server kit's options for the proxy's public face: resource = the proxy's MCP URL, the IdP as
@@ -72,6 +112,7 @@ export function createProxyServer(input: ProxyOptionsInput): FastifyInstance {
     loggerInstance: options.logger ?? createRedactingLogger(),
     bodyLimit: options.limits.bodyBytes,
     return503OnClosing: true,
+    logController: new ProxyLogController(options.mcpPath),
   });
   const metrics = createProxyMetrics();
   const store = createStore(options.store, app.log);
@@ -97,7 +138,16 @@ export function createProxyServer(input: ProxyOptionsInput): FastifyInstance {
   app.register(observabilityPlugin, { options, metrics, store });
   app.register(protectedResourcePlugin, { options: rs });
   app.register(mcpAuthPlugin, { options: rs });
-  if (options.facade !== undefined) app.register(facadePlugin, { options, store });
+  if (options.facade !== undefined) {
+    // Imported only in facade mode: its dependencies (oauth4webapi, the guarded fetch, form bodies) are not
+    // loaded by a proxy in direct mode.
+    app.register(
+      fp(async (root) => {
+        const { facadePlugin } = await import('./facade/facade-plugin.js');
+        await root.register(facadePlugin, { options, store });
+      }),
+    );
+  }
   app.register(directModePlugin, {
     options,
     metrics,
