@@ -3,8 +3,19 @@ import type { StackOptions } from './fixtures/test.js';
 
 const REPORTS = '.reports';
 
-/** One project per identity provider and proxy mode: every suite runs against each combination. */
-const projects: { name: string; use: StackOptions; grepInvert?: RegExp }[] = [
+/**
+ * One project per identity provider and proxy mode: every suite runs against each combination. `pnpm dev`
+ * (fixed ports, its own stack) runs once, in its own project.
+ */
+const DEV_STACK = /dev-stack\.spec\.ts/;
+interface Project {
+  name: string;
+  use: StackOptions;
+  grepInvert?: RegExp;
+  testIgnore?: RegExp;
+  testMatch?: RegExp;
+}
+const matrix: Project[] = [
   { name: 'embedded-direct', use: { idpKind: 'embedded', proxyMode: 'direct' } },
   {
     name: 'keycloak-direct',
@@ -17,6 +28,10 @@ const projects: { name: string; use: StackOptions; grepInvert?: RegExp }[] = [
     use: { idpKind: 'keycloak', proxyMode: 'facade' },
     grepInvert: /@embedded-only/,
   },
+];
+const projects: Project[] = [
+  ...matrix.map((project) => ({ ...project, testIgnore: DEV_STACK })),
+  { name: 'dev-stack', use: { idpKind: 'embedded', proxyMode: 'facade' }, testMatch: DEV_STACK },
 ];
 
 export default defineConfig<StackOptions>({
