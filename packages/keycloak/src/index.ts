@@ -1,6 +1,7 @@
 // This file defines the complete public surface of @portcullis/keycloak. Any export added here becomes public API.
 // Use named exports, not wildcards.
 
+export { keycloakImage, keycloakUnavailable } from './availability.js';
 export { checkRealm } from './check-realm.js';
 export type { CheckStatus, RealmCheck, RealmCheckReport, RealmCheckResult } from './check-result.js';
 export { formatReport } from './check-result.js';

@@ -64,17 +64,15 @@ export interface Target {
   close(): Promise<void>;
 }
 
-/** The reference MCP server (apps/mcp-server) trusting the embedded IdP. */
-export async function startReferenceTarget(): Promise<Target> {
+/** Start the embedded IdP for a new MCP URL on a free port, the server `build` makes, and listen. */
+async function startTarget(
+  build: (ctx: { port: number; mcpUrl: string; idp: RunningIdp }) => FastifyInstance,
+): Promise<Target> {
   const key = await signingKey();
   const port = await freePort();
   const mcpUrl = `http://localhost:${port}/mcp`;
   const idp = await startTestIdp([mcpUrl], key);
-  const app: FastifyInstance = createReferenceMcpServer({
-    resource: mcpUrl,
-    issuer: idp.issuer,
-    logger: SILENT_LOGGER,
-  });
+  const app = build({ port, mcpUrl, idp });
   await app.listen({ host: '127.0.0.1', port });
   return {
     mcpUrl,
@@ -87,57 +85,39 @@ export async function startReferenceTarget(): Promise<Target> {
   };
 }
 
-/** The proxy in direct mode in front of `upstreamUrl`, trusting the embedded IdP. */
-export async function startProxyTarget(upstreamPort: number): Promise<Target> {
-  const key = await signingKey();
-  const port = await freePort();
-  const mcpUrl = `http://localhost:${port}/mcp`;
-  const idp = await startTestIdp([mcpUrl], key);
-  const app = createProxyServer({
+/** The proxy options both modes share: the embedded IdP, the upstream, the scope policy. */
+function proxyBase(port: number, idp: RunningIdp, upstreamPort: number) {
+  return {
     publicUrl: `http://localhost:${port}`,
     idp: { issuer: idp.issuer, jwksUri: `${idp.issuer}/jwks` },
     upstream: { url: `http://127.0.0.1:${upstreamPort}/mcp` },
     scopes: { default: ['mcp:tools'], tools: { 'admin-stats': ['mcp:admin'] } },
     logger: SILENT_LOGGER,
-  });
-  await app.listen({ host: '127.0.0.1', port });
-  return {
-    mcpUrl,
-    idp,
-    key,
-    close: async () => {
-      await app.close();
-      await idp.close();
-    },
   };
+}
+
+/** The reference MCP server (apps/mcp-server) trusting the embedded IdP. */
+export function startReferenceTarget(): Promise<Target> {
+  return startTarget(({ mcpUrl, idp }) =>
+    createReferenceMcpServer({ resource: mcpUrl, issuer: idp.issuer, logger: SILENT_LOGGER }),
+  );
+}
+
+/** The proxy in direct mode in front of `upstreamPort`, trusting the embedded IdP. */
+export function startProxyTarget(upstreamPort: number): Promise<Target> {
+  return startTarget(({ port, idp }) => createProxyServer(proxyBase(port, idp, upstreamPort)));
 }
 
 /**
  * The proxy in facade mode (its own authorization server, the `rfc7591` adapter registering itself at the
  * embedded IdP) in front of `upstreamPort`.
  */
-export async function startFacadeTarget(upstreamPort: number): Promise<Target> {
-  const key = await signingKey();
-  const port = await freePort();
-  const mcpUrl = `http://localhost:${port}/mcp`;
-  const idp = await startTestIdp([mcpUrl], key);
-  const app = createProxyServer({
-    mode: 'facade',
-    publicUrl: `http://localhost:${port}`,
-    facade: { adapter: 'rfc7591' },
-    idp: { issuer: idp.issuer, jwksUri: `${idp.issuer}/jwks` },
-    upstream: { url: `http://127.0.0.1:${upstreamPort}/mcp` },
-    scopes: { default: ['mcp:tools'], tools: { 'admin-stats': ['mcp:admin'] } },
-    logger: SILENT_LOGGER,
-  });
-  await app.listen({ host: '127.0.0.1', port });
-  return {
-    mcpUrl,
-    idp,
-    key,
-    close: async () => {
-      await app.close();
-      await idp.close();
-    },
-  };
+export function startFacadeTarget(upstreamPort: number): Promise<Target> {
+  return startTarget(({ port, idp }) =>
+    createProxyServer({
+      ...proxyBase(port, idp, upstreamPort),
+      mode: 'facade',
+      facade: { adapter: 'rfc7591' },
+    }),
+  );
 }

@@ -1,9 +1,7 @@
 import { createReferenceMcpServer } from '@portcullis/app-mcp-server';
 import {
-  containerRuntimeProblem,
-  hasImage,
-  LOCAL_IMAGE,
-  loadServicesEnv,
+  keycloakImage,
+  keycloakUnavailable,
   type StartedKeycloak,
   startKeycloak,
 } from '@portcullis/keycloak';
@@ -14,10 +12,8 @@ import { runServerSuite } from '../../src/suite/run-server-suite.js';
 import { SILENT_LOGGER } from '../helpers/stacks.js';
 
 // A real Keycloak (Testcontainers, the locally built image). In CI a missing runtime is a failure, never a skip.
-loadServicesEnv(undefined, { apply: true });
-const image = process.env.PORTCULLIS_KEYCLOAK_IMAGE ?? LOCAL_IMAGE;
-const problem =
-  (await containerRuntimeProblem()) ?? ((await hasImage(image)) ? undefined : `no image ${image}`);
+const problem = await keycloakUnavailable();
+const image = keycloakImage();
 const inCi = Boolean(process.env.CI);
 if (problem !== undefined && !inCi)
   console.warn(`[keycloak.test] skipping the real-Keycloak test: ${problem}`);

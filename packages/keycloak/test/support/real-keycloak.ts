@@ -1,6 +1,6 @@
 // Gate for the real-Keycloak suites: a reason why they cannot run here, or undefined when they can.
 // In CI (`CI` set) a reason is a failure, never a skip: the suites throw it from beforeAll.
-import { containerRuntimeProblem, hasImage, LOCAL_IMAGE, loadServicesEnv } from '../../src/index.js';
+import { keycloakImage, loadServicesEnv } from '../../src/index.js';
 
 // Under turbo the variables arrive (root turbo.json passes TESTCONTAINERS_*, PORTCULLIS_*, DOCKER_HOST through);
 // for a direct `vitest` run without `source .cache/ci-services.env`, fill in the missing ones from that file.
@@ -8,18 +8,9 @@ import { containerRuntimeProblem, hasImage, LOCAL_IMAGE, loadServicesEnv } from 
 loadServicesEnv(undefined, { apply: true });
 
 /** The image the suites run: env `PORTCULLIS_KEYCLOAK_IMAGE` (set by ci-services.env), else the local build. */
-export const testImage = process.env.PORTCULLIS_KEYCLOAK_IMAGE ?? LOCAL_IMAGE;
+export const testImage = keycloakImage();
 
 /** True in CI, where a missing runtime or image fails the run. */
 export const inCi = Boolean(process.env.CI);
 
-const fix =
-  'Run `sudo tooling/scripts/ci-services.sh` (starts dockerd, builds the image) and `source .cache/ci-services.env`.';
-
-/** Why the real-Keycloak tests cannot run (no runtime, image not built), or undefined. */
-export async function realKeycloakUnavailable(): Promise<string | undefined> {
-  const problem = await containerRuntimeProblem();
-  if (problem !== undefined) return `no container runtime reachable (${problem}). ${fix}`;
-  if (!(await hasImage(testImage))) return `image ${testImage} is not in the local image store. ${fix}`;
-  return undefined;
-}
+export { keycloakUnavailable as realKeycloakUnavailable } from '../../src/index.js';

@@ -2,14 +2,12 @@ import { createReferenceMcpServer } from '@portcullis/app-mcp-server';
 import {
   audienceOf,
   authorizeWithPassword,
-  containerRuntimeProblem,
   createPkce,
   decodeJwtPayload,
   fetchMetadata,
-  hasImage,
+  keycloakImage,
   tokenRequest as keycloakToken,
-  LOCAL_IMAGE,
-  loadServicesEnv,
+  keycloakUnavailable,
   registerPublicClient as registerAtKeycloak,
   type StartedKeycloak,
   startKeycloak,
@@ -24,10 +22,8 @@ import { modernCall, type RunningProxy, startProxy } from '../helpers/proxy.js';
 
 // Real Keycloak 26.7.3 (the locally built image, started by Testcontainers). In CI a missing runtime or
 // image fails the suite; elsewhere it is skipped with the reason.
-loadServicesEnv(undefined, { apply: true });
-const image = process.env.PORTCULLIS_KEYCLOAK_IMAGE ?? LOCAL_IMAGE;
-const problem =
-  (await containerRuntimeProblem()) ?? ((await hasImage(image)) ? undefined : `no image ${image}`);
+const problem = await keycloakUnavailable();
+const image = keycloakImage();
 const inCi = Boolean(process.env.CI);
 
 const HELLO = { method: 'tools/call', params: { name: 'hello-world', arguments: { name: 'joe' } } };
