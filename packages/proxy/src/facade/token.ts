@@ -2,7 +2,9 @@ import {
   InvalidClientError,
   InvalidGrantError,
   InvalidRequestError,
+  InvalidTargetError,
   OAuthError,
+  resourceMatches,
   UnsupportedGrantTypeError,
 } from '@portcullis/metadata';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -118,6 +120,12 @@ async function token(context: FacadeContext, request: FastifyRequest, reply: Fas
   const grantType = param(form, 'grant_type');
   const client = await authenticate(context, request, form);
   const upstream = await context.upstreams.for(client);
+  const asked = param(form, 'resource');
+  if (asked !== undefined && !resourceMatches(asked, context.options.resource)) {
+    throw new InvalidTargetError(
+      `resource must be ${context.options.resource}, the only resource of this server`,
+    );
+  }
   const resource = context.facade.sendResource ? { resource: context.options.resource } : {};
   if (grantType === 'authorization_code') {
     const code = required(form, 'code');

@@ -112,7 +112,7 @@ describe('facade mode refuses bad authorization, callback, token and registratio
     expect(location.searchParams.get('iss')).toBe(stack.issuer);
   });
 
-  it('[PX-13] the token endpoint authenticates clients and never echoes secrets', async () => {
+  it('[PX-13 AS-09] the token endpoint authenticates clients, refuses a foreign resource and never echoes secrets', async () => {
     const { body } = await registerAt(`${stack.issuer}/register`, {
       redirect_uris: ['http://127.0.0.1:4100/cb'],
       token_endpoint_auth_method: 'client_secret_basic',
@@ -141,6 +141,13 @@ describe('facade mode refuses bad authorization, callback, token and registratio
     );
     expect(right.status).toBe(400);
     expect(right.body.error).toBe('invalid_grant');
+    const foreign = await tokenRequest(
+      stack.issuer,
+      { grant_type: 'refresh_token', refresh_token: 'r', resource: 'https://other.example/mcp' },
+      { authorization: basic(String(body.client_secret)) },
+    );
+    expect(foreign.status).toBe(400);
+    expect(foreign.body.error).toBe('invalid_target');
     const grant = await tokenRequest(stack.issuer, { grant_type: 'password', client_id: 'x' });
     expect(grant.status).toBe(401);
   });
