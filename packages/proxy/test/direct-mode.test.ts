@@ -5,7 +5,7 @@ import { parseBearerChallenge } from '@portcullis/metadata';
 import { embeddedIdpToken } from '@portcullis/test-support';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningProxy } from './helpers/proxy.js';
+import { legacyPost, type RunningProxy } from './helpers/proxy.js';
 import { type ReferenceStack, startReferenceStack } from './helpers/stacks.js';
 
 const HELLO = 'Hello, joe! Your user agent is: node';
@@ -30,19 +30,7 @@ afterAll(async () => {
 });
 
 function legacy(token: string | undefined, init: RequestInit & { session?: string } = {}): Promise<Response> {
-  const { session, ...rest } = init;
-  return fetch(proxy.mcp, {
-    method: 'POST',
-    ...rest,
-    headers: {
-      'content-type': 'application/json',
-      accept: 'application/json, text/event-stream',
-      'mcp-protocol-version': '2025-11-25',
-      ...(session === undefined ? {} : { 'mcp-session-id': session }),
-      ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
-      ...(rest.headers as Record<string, string> | undefined),
-    },
-  });
+  return legacyPost(proxy.mcp, token, init);
 }
 
 async function callText(client: { callTool: Client['callTool'] }, name: string, args = {}) {

@@ -1,7 +1,7 @@
 import { parseBearerChallenge } from '@portcullis/metadata';
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { modernCall, type RunningProxy } from './helpers/proxy.js';
+import { modernCall, PING, post, type RunningProxy, rpcError } from './helpers/proxy.js';
 import { jsonResult, type RecordingUpstream } from './helpers/recording-upstream.js';
 import { type RecordedStack, startRecordedStack } from './helpers/stacks.js';
 
@@ -11,25 +11,6 @@ let proxy: RunningProxy;
 let headersProxy: RunningProxy;
 let token: string;
 let headersToken: string;
-
-const PING = JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'ping' });
-
-function post(url: string, bearer: string | undefined, body: string, headers: Record<string, string> = {}) {
-  return fetch(url, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      accept: 'application/json, text/event-stream',
-      ...(bearer === undefined ? {} : { authorization: `Bearer ${bearer}` }),
-      ...headers,
-    },
-    body,
-  });
-}
-
-async function rpcError(res: Response): Promise<number | undefined> {
-  return ((await res.json()) as { error?: { code: number } }).error?.code;
-}
 
 beforeAll(async () => {
   stack = await startRecordedStack({

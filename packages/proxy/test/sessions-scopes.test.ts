@@ -1,6 +1,6 @@
 import { parseBearerChallenge } from '@portcullis/metadata';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { modernCall, type RunningProxy } from './helpers/proxy.js';
+import { legacyPost, modernCall, type RunningProxy } from './helpers/proxy.js';
 import { type ReferenceStack, startReferenceStack } from './helpers/stacks.js';
 
 let stack: ReferenceStack;
@@ -26,19 +26,7 @@ afterAll(async () => {
 });
 
 function legacy(token: string | undefined, init: RequestInit & { session?: string } = {}): Promise<Response> {
-  const { session, ...rest } = init;
-  return fetch(proxy.mcp, {
-    method: 'POST',
-    ...rest,
-    headers: {
-      'content-type': 'application/json',
-      accept: 'application/json, text/event-stream',
-      'mcp-protocol-version': '2025-11-25',
-      ...(session === undefined ? {} : { 'mcp-session-id': session }),
-      ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
-      ...(rest.headers as Record<string, string> | undefined),
-    },
-  });
+  return legacyPost(proxy.mcp, token, init);
 }
 
 describe('sessions through the proxy', () => {

@@ -77,3 +77,51 @@ export function modernCall(
     body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: message.method, params }),
   });
 }
+
+/** A JSON-RPC `ping` (id 7) as a raw request body. */
+export const PING = JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'ping' });
+
+/** A raw MCP POST of `body` with the transport's content negotiation and an optional bearer token. */
+export function post(
+  url: string,
+  bearer: string | undefined,
+  body: string,
+  headers: Record<string, string> = {},
+) {
+  return fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      ...(bearer === undefined ? {} : { authorization: `Bearer ${bearer}` }),
+      ...headers,
+    },
+    body,
+  });
+}
+
+/** The JSON-RPC error code of a response body, if it is an error. */
+export async function rpcError(res: Response): Promise<number | undefined> {
+  return ((await res.json()) as { error?: { code: number } }).error?.code;
+}
+
+/** A 2025-11-25 (`initialize`-era) POST to `mcpUrl`, optionally inside session `session`. */
+export function legacyPost(
+  mcpUrl: string,
+  token: string | undefined,
+  init: RequestInit & { session?: string } = {},
+): Promise<Response> {
+  const { session, ...rest } = init;
+  return fetch(mcpUrl, {
+    method: 'POST',
+    ...rest,
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      'mcp-protocol-version': '2025-11-25',
+      ...(session === undefined ? {} : { 'mcp-session-id': session }),
+      ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+      ...(rest.headers as Record<string, string> | undefined),
+    },
+  });
+}
