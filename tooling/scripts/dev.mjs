@@ -96,6 +96,7 @@ if (pending.size === 0 && !stopping) {
       '│ MCP endpoint                 http://localhost:9090/mcp  (the MCP server on 127.0.0.1:3030 only trusts the proxy)',
       '│',
       '│ Connect:          pnpm portcullis connect http://localhost:9090/mcp',
+      '│                   (without pnpm installed: npx -y pnpm@12.4.2 portcullis connect http://localhost:9090/mcp)',
       '│ MCP Inspector:    npx @modelcontextprotocol/inspector  → Streamable HTTP, URL http://localhost:9090/mcp',
       '│ Stop:             Ctrl-C',
       '└──────────────────────────────────────────────────────────────────────────',
