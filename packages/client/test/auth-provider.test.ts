@@ -17,6 +17,16 @@ afterAll(async () => {
   await b.close();
 });
 
+/** Options for a session against stack `a` in the token store `dir`, the browser recording into `opened`. */
+function optionsFor(dir: string, opened: string[] = []) {
+  return {
+    serverUrl: a.resource,
+    storeDir: dir,
+    allowLoopbackHttp: true,
+    openBrowser: followingBrowser(opened),
+  };
+}
+
 function text(result: { content: unknown }): string {
   return (result.content as { text: string }[])[0]?.text ?? '';
 }
@@ -34,12 +44,7 @@ describe('McpOAuthProvider refresh and token handling', () => {
   it('[CL-25] on 401 for a stored token it refreshes with resource and retries once, without a new login', async () => {
     const dir = await storeDir();
     const opened: string[] = [];
-    const options = {
-      serverUrl: a.resource,
-      storeDir: dir,
-      allowLoopbackHttp: true,
-      openBrowser: followingBrowser(opened),
-    };
+    const options = optionsFor(dir, opened);
     const first = await McpSession.connect(options);
     const file = await storedTokenFile(dir, first.provider);
     await first.close();
@@ -59,12 +64,7 @@ describe('McpOAuthProvider refresh and token handling', () => {
   it('[CL-25] runs the full flow again when the refresh token is no longer accepted', async () => {
     const dir = await storeDir();
     const opened: string[] = [];
-    const options = {
-      serverUrl: a.resource,
-      storeDir: dir,
-      allowLoopbackHttp: true,
-      openBrowser: followingBrowser(opened),
-    };
+    const options = optionsFor(dir, opened);
     const first = await McpSession.connect(options);
     const file = await storedTokenFile(dir, first.provider);
     await first.close();
@@ -78,12 +78,7 @@ describe('McpOAuthProvider refresh and token handling', () => {
 
   it('[CL-25 CL-26] refreshes ahead of expiry and keeps the rotated refresh token', async () => {
     const dir = await storeDir();
-    const options = {
-      serverUrl: a.resource,
-      storeDir: dir,
-      allowLoopbackHttp: true,
-      openBrowser: followingBrowser(),
-    };
+    const options = optionsFor(dir);
     const session = await McpSession.connect(options);
     const file = await storedTokenFile(dir, session.provider);
     await session.close();

@@ -6,6 +6,16 @@ import { idpBrowser, useStack } from './helpers/stack.js';
 
 const stack = useStack();
 
+/** Options for a session against the stack, in a fresh token store, logging in through `opened`'s browser. */
+async function sessionOptions(opened: string[]) {
+  return {
+    serverUrl: stack.resource,
+    storeDir: await stack.storeDir(),
+    allowLoopbackHttp: true,
+    openBrowser: idpBrowser(opened),
+  };
+}
+
 function text(result: { content: unknown }): string {
   return (result.content as { type: string; text: string }[]).map((c) => c.text).join('\n');
 }
@@ -13,12 +23,7 @@ function text(result: { content: unknown }): string {
 describe('McpSession against the embedded IdP and the reference server', () => {
   it('[CL-09 CL-16 CL-18 CL-23] logs in through the browser and calls hello-world', async () => {
     const opened: string[] = [];
-    const session = await McpSession.connect({
-      serverUrl: stack.resource,
-      storeDir: await stack.storeDir(),
-      allowLoopbackHttp: true,
-      openBrowser: idpBrowser(opened),
-    });
+    const session = await McpSession.connect(await sessionOptions(opened));
     const tools = await session.listTools();
     expect(tools.tools.map((t) => t.name)).toContain('hello-world');
     expect(text(await session.callTool('hello-world', { name: 'joe' }))).toBe(
@@ -36,12 +41,7 @@ describe('McpSession against the embedded IdP and the reference server', () => {
 
   it('[CL-13] steps up to mcp:admin with the union of scopes for admin-stats', async () => {
     const opened: string[] = [];
-    const session = await McpSession.connect({
-      serverUrl: stack.resource,
-      storeDir: await stack.storeDir(),
-      allowLoopbackHttp: true,
-      openBrowser: idpBrowser(opened),
-    });
+    const session = await McpSession.connect(await sessionOptions(opened));
     const result = await session.callTool('admin-stats');
     expect(JSON.parse(text(result))).toHaveProperty('uptimeSeconds');
     expect(opened).toHaveLength(2);
@@ -80,13 +80,7 @@ describe('McpSession against the embedded IdP and the reference server', () => {
 describe('2025-era sessions', () => {
   it('[CL-32] echoes Mcp-Session-Id with the token, and after a 404 for it starts a new session without a new login', async () => {
     const opened: string[] = [];
-    const session = await McpSession.connect({
-      serverUrl: stack.resource,
-      storeDir: await stack.storeDir(),
-      allowLoopbackHttp: true,
-      openBrowser: idpBrowser(opened),
-      protocol: 'legacy',
-    });
+    const session = await McpSession.connect({ ...(await sessionOptions(opened)), protocol: 'legacy' });
     try {
       expect(text(await session.callTool('hello-world', { name: 'joe' }))).toContain('Hello, joe!');
       const first = session.sessionId;
