@@ -33,6 +33,7 @@ export const NS = {
   refresh: 'facade-refresh',
   count: 'facade-count',
   key: 'facade-key',
+  cimd: 'facade-cimd',
 } as const;
 
 /** A random, URL-safe identifier with `bytes` bytes of entropy. */
@@ -51,6 +52,9 @@ export function secretMatches(secret: string, expectedSha256: string): boolean {
   const b = Buffer.from(expectedSha256);
   return a.length === b.length && timingSafeEqual(a, b);
 }
+
+/** How long a fetched and valid client ID metadata document is reused, in ms (errors are never kept). */
+const CIMD_CACHE_MS = 5 * 60_000;
 
 /** Settings of {@link ClientRegistry}. */
 export interface ClientRegistryOptions {
@@ -102,7 +106,16 @@ export class ClientRegistry {
     return found as unknown as FacadeClient;
   }
 
+  /** A valid document is kept for a few minutes, so `/authorize` and `/token` of one flow fetch it once. */
   async #fetchCimd(clientId: string): Promise<FacadeClient> {
+    const cached = await this.#o.store.get(NS.cimd, clientId);
+    if (cached !== undefined) return cached as unknown as FacadeClient;
+    const client = await this.#fetchAndValidate(clientId);
+    await this.#o.store.set(NS.cimd, clientId, client as unknown as JsonValue, CIMD_CACHE_MS);
+    return client;
+  }
+
+  async #fetchAndValidate(clientId: string): Promise<FacadeClient> {
     const fetchDocument = this.#o.fetchDocument;
     if (fetchDocument === undefined) throw new InvalidClientError('client ID metadata documents are off');
     let body: unknown;
