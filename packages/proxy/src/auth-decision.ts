@@ -22,6 +22,8 @@ declare module 'fastify' {
     authDecision: AuthDecision | undefined;
     /** The JSON-RPC method and tool of the request, when known. */
     mcpCall: McpCall | undefined;
+    /** `false` while a decision waits for {@link logDecision}; `undefined` when it was logged at once. */
+    decisionLogged: boolean | undefined;
   }
 }
 
@@ -41,6 +43,8 @@ export interface AuthDecisionEvent extends AuthDecision {
   readonly method: string;
   readonly tool: string | undefined;
   readonly tokenSha256: string | undefined;
+  /** The request line (the logger's `req` serializer: id, method, URL with secret query values redacted). */
+  readonly req: FastifyRequest;
 }
 
 /** Build the event for `request`. */
@@ -63,20 +67,41 @@ export function authDecisionEvent(
     method: request.mcpCall?.method ?? request.method,
     tool: request.mcpCall?.tool,
     tokenSha256: auth?.token,
+    req: request,
   };
 }
 
-/** Record the decision for `request` (only the first call counts), log it and count it. */
+/**
+ * Record the decision for `request` (only the first call counts), count it and log it. With `atHead`, an
+ * allowed request is logged by {@link logDecision} once the status of its answer is known, so that the
+ * event doubles as the request's access-log line (one line per MCP request).
+ */
 export function decide(
   request: FastifyRequest,
   metrics: ProxyMetrics,
   decision: AuthDecision,
   status?: number,
+  atHead = false,
 ): void {
   if (request.authDecision !== undefined) return;
   request.authDecision = decision;
   metrics.authDecisions.inc({ decision: decision.decision, reason: decision.reason });
-  request.log.info(authDecisionEvent(request, decision, status), 'authorization decision');
+  if (atHead) request.decisionLogged = false;
+  else request.log.info(authDecisionEvent(request, decision, status), 'authorization decision');
+}
+
+/**
+ * Log a decision {@link decide} kept for the response head, with the request line, the status and the time
+ * to the head (`responseTime`, ms); a no-op for any other request and after the first call.
+ */
+export function logDecision(request: FastifyRequest, status: number, responseTime: number): void {
+  const decision = request.authDecision;
+  if (request.decisionLogged !== false || decision === undefined) return;
+  request.decisionLogged = true;
+  request.log.info(
+    { ...authDecisionEvent(request, decision, status), responseTime },
+    'authorization decision',
+  );
 }
 
 /** A reason for a response that was refused before any decision was recorded (guards, body limits). */

@@ -1,10 +1,11 @@
 import { InsufficientScopeError, parseBearerChallenge, parseScope } from '@portcullis/metadata';
 import { type ChallengeContext, sendWireError } from '@portcullis/resource-server';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { logDecision } from './auth-decision.js';
 import { ProxyError, StoreUnavailableError } from './errors.js';
 import { clientResponseHeaders, upstreamRequestHeaders } from './forward-headers.js';
 import type { IdentityForwarder } from './identity.js';
-import type { InFlight, InFlightEntry } from './in-flight.js';
+import type { InFlight } from './in-flight.js';
 import { JSONRPC_SERVER_ERROR, sendRpcError } from './jsonrpc.js';
 import type { ProxyMetrics } from './metrics.js';
 import { httpUpstreamOf, type ResolvedProxyOptions } from './options.js';
@@ -101,34 +102,30 @@ export function createForwardHandler(context: ForwardContext) {
       auth === undefined ? {} : await identity.headersFor(auth),
       identity.headerNames,
     );
-    const controller = new AbortController();
-    const pending: InFlightEntry = { end: () => controller.abort() };
-    inFlight.add(pending);
-    reply.raw.once('close', () => {
-      if (!reply.raw.writableFinished) controller.abort();
-    });
+    const raw = reply.raw;
     const started = performance.now();
-    let response: Awaited<ReturnType<UpstreamClient['send']>>;
+    const exchange = upstream.forward({
+      method: request.method,
+      headers,
+      body: request.method === 'POST' ? request.rawBody : undefined,
+    });
+    inFlight.add(exchange);
+    raw.once('close', () => {
+      if (!raw.writableFinished) exchange.end();
+    });
     try {
-      response = await upstream.send({
-        method: request.method,
-        headers,
-        body: request.method === 'POST' ? request.rawBody : undefined,
-        signal: controller.signal,
-      });
+      await exchange.head;
     } catch (error) {
-      inFlight.delete(pending);
+      inFlight.delete(exchange);
       return sendUpstreamFailure(request, reply, metrics, error, 'upstream request failed');
     }
-    metrics.upstreamLatency.observe(
-      { status: String(response.status) },
-      (performance.now() - started) / 1000,
-    );
+    const { status } = exchange;
+    metrics.upstreamLatency.observe({ status: String(status) }, (performance.now() - started) / 1000);
 
-    const scopes = upstreamStepUp(response.status, response.headers);
-    if (response.status === 401 || scopes !== undefined) {
-      response.body.resume();
-      inFlight.delete(pending);
+    const scopes = upstreamStepUp(status, exchange.headers);
+    if (status === 401 || scopes !== undefined) {
+      exchange.discard();
+      inFlight.delete(exchange);
       if (scopes !== undefined) {
         const error = new InsufficientScopeError(scopes, 'the upstream MCP server needs more scopes');
         return sendWireError(reply, error, context.challenge);
@@ -136,19 +133,19 @@ export function createForwardHandler(context: ForwardContext) {
       return sendRejectedIdentity(request, reply, metrics, options, target.url);
     }
 
-    const issued = single(response.headers['mcp-session-id']);
+    const issued = single(exchange.headers['mcp-session-id']);
     let bound = true;
     try {
       if (issued !== undefined && requestSession === undefined) bound = await sessions.bind(issued, auth);
     } catch (error) {
       if (!(error instanceof StoreUnavailableError)) throw error;
-      response.body.once('error', () => {}).destroy();
-      inFlight.delete(pending);
+      exchange.end();
+      inFlight.delete(exchange);
       return sendStoreUnavailable(request, reply, error);
     }
     if (!bound) {
-      response.body.once('error', () => {}).destroy();
-      inFlight.delete(pending);
+      exchange.end();
+      inFlight.delete(exchange);
       metrics.upstreamErrors.inc({ kind: 'session_conflict' });
       const err = new ProxyError(
         'ERR_PORTCULLIS_PROXY_SESSION_CONFLICT',
@@ -157,42 +154,26 @@ export function createForwardHandler(context: ForwardContext) {
       request.log.error({ err }, 'upstream reused a session id');
       return sendRpcError(reply, 502, JSONRPC_SERVER_ERROR, 'the upstream MCP server reused a session id');
     }
-    if (
-      requestSession !== undefined &&
-      (response.status === 404 || (request.method === 'DELETE' && response.status < 300))
-    ) {
+    if (requestSession !== undefined && (status === 404 || (request.method === 'DELETE' && status < 300))) {
       // A binding that cannot be deleted now (store down) expires after sessions.idleMs.
       await sessions.release(requestSession).catch((err: unknown) => {
         request.log.warn({ err }, 'could not release a session binding');
       });
     }
 
-    const streaming = String(response.headers['content-type'] ?? '').startsWith('text/event-stream');
-    const raw = reply.raw;
-    const body = response.body;
-    const live: InFlightEntry = {
-      end: () => {
-        body.unpipe(raw);
-        raw.end();
-        body.destroy();
-      },
-    };
-    inFlight.add(live);
-    inFlight.delete(pending);
+    const streaming = String(exchange.headers['content-type'] ?? '').startsWith('text/event-stream');
     if (streaming) metrics.openStreams.inc();
-    body.once('close', () => {
-      inFlight.delete(live);
+    logDecision(request, status, reply.elapsedTime);
+    reply.hijack();
+    const responseHeaders = Object.assign(reply.getHeaders(), clientResponseHeaders(exchange.headers));
+    if (streaming) responseHeaders['x-accel-buffering'] = 'no';
+    raw.writeHead(status, responseHeaders as Record<string, string | string[]>);
+    // An SSE stream may stay silent for a long time: its headers leave at once. Other answers leave whole,
+    // head, body and end in one write when the body is one chunk.
+    if (streaming) raw.flushHeaders();
+    exchange.pipeTo(raw, !streaming, () => {
+      inFlight.delete(exchange);
       if (streaming) metrics.openStreams.dec();
     });
-    body.once('error', () => raw.destroy());
-    raw.once('close', () => body.destroy());
-    reply.hijack();
-    const responseHeaders = Object.assign(reply.getHeaders(), clientResponseHeaders(response.headers));
-    if (streaming) responseHeaders['x-accel-buffering'] = 'no';
-    raw.writeHead(response.status, responseHeaders as Record<string, string | string[]>);
-    // An SSE stream may stay silent for a long time: its headers leave at once. Other answers send them with
-    // the first chunk of the body (one write instead of two).
-    if (streaming) raw.flushHeaders();
-    body.pipe(raw);
   };
 }

@@ -41,6 +41,7 @@ export function setUpMcpScope(
   scope.decorateRequest('rawBody', undefined);
   scope.decorateRequest('authDecision', undefined);
   scope.decorateRequest('mcpCall', undefined);
+  scope.decorateRequest('decisionLogged', undefined);
   scope.removeAllContentTypeParsers();
   scope.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
     const raw = body as Buffer;

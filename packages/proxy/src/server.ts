@@ -26,9 +26,9 @@ import { createStore } from './store-factory.js';
 import { UpstreamClient } from './upstream.js';
 
 /**
- * Fastify's request lines, one instead of two on the MCP endpoint: no `incoming request` there (the auth
- * decision event, logged with the same `reqId`, follows at once), and its `request completed` line carries the
- * request (`req`: method, URL) as well as the response.
+ * Fastify's request lines, none on the MCP endpoint unless a request errors: there the auth decision event
+ * (one per request, same `reqId`) is the access-log line, with the request line, the status and the time to
+ * the response head. Everywhere else Fastify's usual `incoming request` and `request completed`.
  */
 class ProxyLogController extends LogController {
   constructor(private readonly mcpPath: string) {
@@ -54,9 +54,12 @@ class ProxyLogController extends LogController {
       super.requestCompleted(error, request, reply, metadata);
       return;
     }
-    const line = { req: request, res: reply, responseTime: reply.elapsedTime };
-    if (error) reply.log.error({ ...line, err: error }, 'request errored');
-    else reply.log.info(line, 'request completed');
+    if (error) {
+      reply.log.error(
+        { req: request, res: reply, responseTime: reply.elapsedTime, err: error },
+        'request errored',
+      );
+    }
   }
 }
 

@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { type JSONRPCMessage, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/server';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { logDecision } from './auth-decision.js';
 import type { InFlight, InFlightEntry } from './in-flight.js';
 import { JSONRPC_SERVER_ERROR, MCP_SESSION_NOT_FOUND, readMcpBody, sendRpcError } from './jsonrpc.js';
 import type { ProxyMetrics } from './metrics.js';
@@ -46,6 +47,7 @@ function webRequest(request: FastifyRequest, path: string): Request {
 /** Write the transport's answer, streaming an SSE body as it comes; shutdown may end it. */
 function sendResponse(reply: FastifyReply, response: Response, context: StdioHandlerContext): void {
   const raw = reply.raw;
+  logDecision(reply.request, response.status, reply.elapsedTime);
   reply.hijack();
   raw.writeHead(response.status, {
     ...(reply.getHeaders() as Record<string, string>),

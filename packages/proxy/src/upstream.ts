@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import { Pool } from 'undici';
 import { ProxyError } from './errors.js';
+import { UpstreamExchange } from './upstream-exchange.js';
 
 /** Why an upstream request failed, as counted in metrics. */
 export type UpstreamErrorKind = 'timeout' | 'connect' | 'reset' | 'aborted' | 'other';
@@ -101,18 +102,43 @@ export class UpstreamClient {
       });
       return { status: response.statusCode, headers: response.headers, body: response.body };
     } catch (error) {
-      if (timedOut) {
-        throw new UpstreamError(
-          'timeout',
-          `no response headers from the upstream within ${this.timeoutMs} ms`,
-          error,
-        );
-      }
-      const kind = kindOf(error);
-      throw new UpstreamError(kind, `the upstream MCP server could not be reached (${kind})`, error);
+      throw this.#failure(error, timedOut);
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /**
+   * Forward one request, its body streamed straight into the client's response once the caller has looked
+   * at the head (see {@link UpstreamExchange}); the lean path the MCP endpoint uses.
+   * `exchange.head` rejects with {@link UpstreamError}: 502 unreachable or reset, 504 too slow.
+   */
+  forward(request: Omit<UpstreamRequest, 'signal'>): UpstreamExchange {
+    const exchange = new UpstreamExchange(this.timeoutMs, (error, timedOut) =>
+      this.#failure(error, timedOut),
+    );
+    this.#pool.dispatch(
+      {
+        path: request.path ?? this.#path,
+        method: request.method as 'GET',
+        headers: request.headers,
+        body: request.body ?? null,
+      },
+      exchange,
+    );
+    return exchange;
+  }
+
+  #failure(error: unknown, timedOut: boolean): UpstreamError {
+    if (timedOut) {
+      return new UpstreamError(
+        'timeout',
+        `no response headers from the upstream within ${this.timeoutMs} ms`,
+        error,
+      );
+    }
+    const kind = kindOf(error);
+    return new UpstreamError(kind, `the upstream MCP server could not be reached (${kind})`, error);
   }
 
   /** Close the pool, ending open streams. */

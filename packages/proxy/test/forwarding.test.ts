@@ -225,5 +225,13 @@ describe('logging', () => {
       scopes: ['mcp:tools'],
     });
     expect(String(allow?.tokenSha256)).toMatch(/^sha256:/);
+    // The decision event is the MCP endpoint's access-log line: status and time to the response head, and no
+    // `incoming request` / `request completed` lines of its own.
+    expect(allow).toMatchObject({ status: 200, req: { method: 'POST', url: '/mcp' } });
+    expect(typeof allow?.responseTime).toBe('number');
+    const accessLines = logs.filter(
+      (l) => mcpRequests.has(l.reqId) && (l.msg === 'request completed' || l.msg === 'incoming request'),
+    );
+    expect(accessLines).toEqual([]);
   });
 });

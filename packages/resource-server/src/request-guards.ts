@@ -12,9 +12,14 @@ function forbidden(reply: FastifyReply, message: string): FastifyReply {
  */
 export function hostGuard(allowedHosts: readonly string[]) {
   const allowed = [...allowedHosts];
+  // A server sees few distinct Host values: remember the accepted ones rather than parse each as a URL again.
+  const accepted = new Set<string>();
   return async (request: FastifyRequest, reply: FastifyReply) => {
-    const result = validateHostHeader(request.headers.host, allowed);
+    const host = request.headers.host;
+    if (host !== undefined && accepted.has(host)) return;
+    const result = validateHostHeader(host, allowed);
     if (!result.ok) return forbidden(reply, result.message);
+    if (host !== undefined && accepted.size < 64) accepted.add(host);
   };
 }
 

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { AuthInfo } from '@modelcontextprotocol/server';
 import { parseScope } from '@portcullis/metadata';
 import { errors, type JWTPayload, jwtVerify } from 'jose';
@@ -173,14 +173,14 @@ export function tokenVerifierFor(options: VerifierOptions): TokenVerifier {
 
   return {
     async verify(token) {
-      const digest = createHash('sha256').update(token).digest();
-      const key = digest.toString('base64url');
+      // One-shot hash: no Hash object per request on the cache-hit path.
+      const key = hash('sha256', token, 'base64url');
       const hit = verified.get(key);
       if (hit !== undefined) {
         if (hit.until > now()) return hit.auth;
         verified.delete(key);
       }
-      const fingerprint = fingerprintOfDigest(digest);
+      const fingerprint = fingerprintOfDigest(Buffer.from(key, 'base64url'));
       const looksLikeJwt = token.split('.').length === 3;
       if (looksLikeJwt || introspect === undefined) {
         const auth = toAuthInfo(await verifyJwt(token), fingerprint, options);

@@ -87,9 +87,11 @@ export function post(
   bearer: string | undefined,
   body: string,
   headers: Record<string, string> = {},
+  signal?: AbortSignal,
 ) {
   return fetch(url, {
     method: 'POST',
+    ...(signal === undefined ? {} : { signal }),
     headers: {
       'content-type': 'application/json',
       accept: 'application/json, text/event-stream',

@@ -1,0 +1,123 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { PING, post, type RunningProxy } from './helpers/proxy.js';
+import { jsonResult, type RecordingUpstream } from './helpers/recording-upstream.js';
+import { type RecordedStack, startRecordedStack } from './helpers/stacks.js';
+
+// The forwarded body goes from undici's dispatcher straight into the client's response (UpstreamExchange):
+// these checks cover its flow control and how each side going away reaches the other.
+let stack: RecordedStack;
+let recorder: RecordingUpstream;
+let proxy: RunningProxy;
+let token: string;
+
+beforeAll(async () => {
+  stack = await startRecordedStack({ main: (url) => ({ upstream: { url, timeoutMs: 2_000 } }) });
+  ({ recorder } = stack);
+  proxy = stack.proxies.main as RunningProxy;
+  token = String(stack.tokens.main);
+});
+afterEach(() => {
+  recorder.behaviour = jsonResult;
+});
+afterAll(async () => {
+  await stack?.close();
+});
+
+const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
+
+async function openStreams(): Promise<number> {
+  const text = await (await fetch(`${proxy.url}/metrics`)).text();
+  return Number(/^portcullis_proxy_open_streams (\d+)/m.exec(text)?.[1]);
+}
+
+async function until(check: () => boolean | Promise<boolean>, ms = 3_000): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (await check()) return true;
+    await sleep(20);
+  }
+  return check();
+}
+
+describe('forwarded bodies', () => {
+  it('passes a 48 MB answer byte for byte, holding the upstream back while the client does not read', async () => {
+    const payload = randomBytes(48 * 1024 * 1024);
+    let written = 0;
+    recorder.behaviour = (_req, res) => {
+      // No content-length: chunked, in 64 KB pieces, each written only when the socket takes more.
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      const next = () => {
+        while (written < payload.length) {
+          const piece = payload.subarray(written, written + 64 * 1024);
+          written += piece.length;
+          if (!res.write(piece)) return void res.once('drain', next);
+        }
+        res.end();
+      };
+      next();
+    };
+    const res = await post(proxy.mcp, token, PING);
+    expect(res.status).toBe(200);
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    const first = await reader.read();
+    await sleep(300);
+    // Without flow control the proxy would buffer the rest and the upstream would be done by now; socket
+    // buffers on loopback hold a few MB, far less than 48 MB.
+    expect(written).toBeLessThan(payload.length);
+    const chunks: Uint8Array[] = [first.value as Uint8Array];
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) chunks.push(chunk.value);
+    const received = Buffer.concat(chunks);
+    expect(received.length).toBe(payload.length);
+    expect(sha256(received)).toBe(sha256(payload));
+  });
+
+  it('aborts the upstream request when the client goes away in the middle of a stream', async () => {
+    let upstreamClosed = false;
+    recorder.behaviour = (req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('event: message\ndata: {"n":1}\n\n');
+      const timer = setInterval(() => res.write(': keep-alive\n\n'), 50);
+      req.socket.once('close', () => {
+        upstreamClosed = true;
+        clearInterval(timer);
+      });
+    };
+    const controller = new AbortController();
+    const res = await post(proxy.mcp, token, PING, {}, controller.signal);
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toContain('"n":1');
+    expect(await openStreams()).toBe(1);
+    controller.abort();
+    expect(await until(() => upstreamClosed)).toBe(true);
+    expect(await until(async () => (await openStreams()) === 0)).toBe(true);
+  });
+
+  it('cuts the client response, rather than leave it hanging, when the upstream fails mid-body', async () => {
+    recorder.behaviour = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('event: message\ndata: {"n":1}\n\n');
+      setTimeout(() => res.socket?.destroy(), 50);
+    };
+    const res = await post(proxy.mcp, token, PING);
+    expect(res.status).toBe(200);
+    const failed = await res.text().then(
+      () => false,
+      () => true,
+    );
+    expect(failed).toBe(true);
+    expect(await until(async () => (await openStreams()) === 0)).toBe(true);
+  });
+
+  it('keeps a JSON answer whole: head, body and end reach the client together', async () => {
+    recorder.behaviour = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"jsonrpc":"2.0",');
+      setTimeout(() => res.end('"id":7,"result":{}}'), 20);
+    };
+    const res = await post(proxy.mcp, token, PING);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ jsonrpc: '2.0', id: 7, result: {} });
+  });
+});
