@@ -74,6 +74,15 @@ describe('portcullis-proxy configuration', () => {
     expect(resolveOptions(config.options).resource).toBe('http://localhost:9292/mcp');
   });
 
+  it('takes the introspection client secret from the environment, next to the rest from the file', async () => {
+    const config = await loadConfig(embedded, {
+      PORTCULLIS_PROXY_IDP_INTROSPECTION_CLIENT_SECRET: 'from-the-environment',
+    });
+    const idp = config.options.idp as { issuer?: unknown; introspection?: unknown };
+    expect(idp.introspection).toEqual({ clientSecret: 'from-the-environment' });
+    expect(idp.issuer).toBeTypeOf('string');
+  });
+
   it('[RS-26 RS-31] refuses bad arguments, ports and a non-loopback bind without https', async () => {
     await expect(loadConfig(['--port', '1'], {})).rejects.toThrow(/usage: portcullis-proxy \[--config/);
     await expect(loadConfig(['--config'], {})).rejects.toThrow(/usage/);

@@ -69,6 +69,16 @@ const resourceSchema = z.strictObject({
   accessTokenTtl: z.number().int().min(1).max(86_400).optional(),
   /** Human-readable name shown on the consent page. Default: the URI. */
   name: z.string().min(1).optional(),
+  /**
+   * `jwt` (default): RFC 9068 JWTs the resource server verifies on its own. `opaque`: random strings the
+   * resource server introspects (RFC 7662); unlike JWTs they can be revoked (RFC 7009) with effect at once.
+   */
+  accessTokenFormat: z.enum(['jwt', 'opaque']).default('jwt'),
+});
+
+const introspectorSchema = z.strictObject({
+  clientId: z.string().min(1),
+  clientSecret: z.string().min(16, 'must be at least 16 characters'),
 });
 
 const userSchema = z
@@ -170,6 +180,12 @@ export const idpOptionsSchema = z
     cimd: cimdSchema.default(cimdSchema.parse({})),
     /** Artifact lifetimes. */
     ttl: ttlSchema.default(ttlSchema.parse({})),
+    /**
+     * Confidential clients (resource servers, auth proxies) that may introspect any access token at the
+     * introspection endpoint (RFC 7662) with `client_secret_basic`. Other clients may introspect and revoke
+     * (RFC 7009) only their own tokens. Default: none.
+     */
+    introspectors: z.array(introspectorSchema).default([]),
     /** Token signing. Keys are generated at start when absent (not persisted). @see RFC 7517 */
     signing: z
       .strictObject({

@@ -15,6 +15,8 @@ export const ROUTES = {
   registration: '/register',
   jwks: '/jwks',
   userinfo: '/userinfo',
+  introspection: '/token/introspection',
+  revocation: '/token/revocation',
 } as const;
 
 /** What {@link buildProviderConfiguration} needs besides the options. */
@@ -47,8 +49,19 @@ export function buildProviderConfiguration(parts: ProviderParts): Configuration 
     ]),
   ];
 
+  const introspectors = new Set(options.introspectors.map((c) => c.clientId));
+
   return {
     adapter: store.factory,
+    // Introspection-only clients: no grant, no redirect; they authenticate at the introspection endpoint.
+    clients: options.introspectors.map((c) => ({
+      client_id: c.clientId,
+      client_secret: c.clientSecret,
+      grant_types: [],
+      response_types: [],
+      redirect_uris: [],
+      token_endpoint_auth_method: 'client_secret_basic',
+    })),
     jwks: keys.jwks as Configuration['jwks'],
     cookies: { keys: keys.cookieKeys },
     findAccount: accounts.findAccount,
@@ -83,6 +96,18 @@ export function buildProviderConfiguration(parts: ProviderParts): Configuration 
       dPoP: { enabled: false },
       rpInitiatedLogout: { enabled: false },
       userinfo: { enabled: true },
+      // RFC 7662 / RFC 7009 for opaque access tokens and refresh tokens (JWT access tokens cannot be
+      // introspected or revoked by oidc-provider): a configured introspector may read any token, other
+      // clients only their own.
+      introspection: {
+        enabled: true,
+        allowedPolicy: (_ctx, client, token) =>
+          introspectors.has(client.clientId) || token.clientId === client.clientId,
+      },
+      revocation: {
+        enabled: true,
+        allowedPolicy: (_ctx, client, token) => token.clientId === client.clientId,
+      },
       registration: {
         enabled: options.registration.enabled,
         initialAccessToken: false,
@@ -113,7 +138,7 @@ export function buildProviderConfiguration(parts: ProviderParts): Configuration 
             scope: resource.scopes.join(' '),
             audience: resource.uri,
             accessTokenTTL: resource.accessTokenTtl ?? ttl.accessToken,
-            accessTokenFormat: 'jwt',
+            accessTokenFormat: resource.accessTokenFormat,
             jwt: { sign: { alg: options.signing.alg } },
           };
         },

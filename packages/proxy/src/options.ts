@@ -53,6 +53,8 @@ export const DEFAULT_SESSION_IDLE_MS = 30 * 60_000;
 export const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
 /** Default timeout of each `/readyz` probe, in milliseconds. */
 export const DEFAULT_READINESS_TIMEOUT_MS = 2_000;
+/** Default upper bound on how long an IdP introspection answer is trusted (`idp.introspection`), in ms. */
+export const DEFAULT_INTROSPECTION_TTL_MS = 10_000;
 /** Path of the proxy's JWK Set (RFC 7517), relative to the public base URL. */
 export const JWKS_PATH = '/.well-known/jwks.json';
 
@@ -91,6 +93,20 @@ export const directOptionsSchema = z.strictObject({
     cooldownMs: z.number().int().min(0).optional(),
     cacheMaxAgeMs: z.number().int().min(0).optional(),
     timeoutMs: z.number().int().positive().optional(),
+    /**
+     * Also check every token at the IdP's RFC 7662 introspection endpoint (JWTs after their own checks), so
+     * that a token revoked at the IdP stops working within `cacheMaxTtlMs` (default 10 s) instead of at its
+     * `exp`; needed for opaque IdP tokens. The client must be allowed to introspect other clients' tokens.
+     */
+    introspection: z
+      .strictObject({
+        endpoint: secureUrl('idp.introspection.endpoint'),
+        clientId: z.string().min(1),
+        clientSecret: z.string().min(1),
+        cacheMaxTtlMs: z.number().int().min(0).default(DEFAULT_INTROSPECTION_TTL_MS),
+        timeoutMs: z.number().int().positive().optional(),
+      })
+      .optional(),
   }),
   upstream: z.discriminatedUnion('kind', [httpUpstreamSchema, stdioUpstreamSchema]),
   /** Required scopes: for every request, per JSON-RPC method, per tool, and the hierarchy between them. */

@@ -63,6 +63,12 @@ class ProxyLogController extends LogController {
   }
 }
 
+function withoutUndefined<T extends object>(value: T): { [K in keyof T]: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as {
+    [K in keyof T]: Exclude<T[K], undefined>;
+  };
+}
+
 /**
  * The resource-server kit's options for the proxy's public face: resource = the proxy's MCP URL, the IdP as
  * the only authorization server, the proxy's scope policy. The kit's MCP endpoint is not used.
@@ -82,6 +88,9 @@ export function resourceServerOptionsFor(options: ResolvedProxyOptions): Resolve
         ...(idp.cacheMaxAgeMs === undefined ? {} : { cacheMaxAgeMs: idp.cacheMaxAgeMs }),
         ...(idp.timeoutMs === undefined ? {} : { timeoutMs: idp.timeoutMs }),
       },
+      ...(idp.introspection === undefined
+        ? {}
+        : { introspection: { ...withoutUndefined(idp.introspection), jwts: true } }),
       scopes: options.scopes,
       scopesSupported: [...options.scopesSupported],
       ...(options.resourceName === undefined ? {} : { resourceName: options.resourceName }),

@@ -107,7 +107,10 @@ export const resourceServerOptionsSchema = z.strictObject({
       verifiedCacheMax: z.number().int().positive().default(DEFAULT_VERIFIED_CACHE_MAX),
     })
     .optional(),
-  /** Opaque tokens, checked with RFC 7662 introspection using the resource server's client credentials. */
+  /**
+   * Opaque tokens (and, with `jwts`, JWTs too), checked with RFC 7662 introspection using the resource server's
+   * client credentials.
+   */
   introspection: z
     .strictObject({
       endpoint: secureUrl('introspection.endpoint'),
@@ -115,6 +118,11 @@ export const resourceServerOptionsSchema = z.strictObject({
       clientSecret: z.string().min(1),
       cacheMaxTtlMs: z.number().int().min(0).default(DEFAULT_INTROSPECTION_CACHE_MAX_TTL_MS),
       timeoutMs: z.number().int().positive().default(DEFAULT_HTTP_TIMEOUT_MS),
+      /**
+       * Also introspect JWT access tokens once their signature and claims check out, so that a token the
+       * authorization server revoked is refused within `cacheMaxTtlMs` instead of at its `exp`. Default false.
+       */
+      jwts: z.boolean().default(false),
     })
     .optional(),
   /** Required scopes: for every request, per JSON-RPC method, per tool, and the hierarchy between them. */

@@ -58,6 +58,16 @@ function describeJoseError(error: unknown): string {
   return "the authorization server's signing keys could not be loaded";
 }
 
+async function introspectOrFail(introspect: Introspector, token: string): Promise<IntrospectionResponse> {
+  try {
+    return await introspect(token);
+  } catch (error) {
+    if (error instanceof ResourceServerError)
+      throw invalidToken('the access token could not be introspected', error);
+    throw invalidToken('the access token could not be verified', error);
+  }
+}
+
 function toAuthInfo(
   claims: Record<string, unknown>,
   fingerprint: string,
@@ -163,10 +173,18 @@ export function tokenVerifierFor(options: VerifierOptions): TokenVerifier {
     }
   };
 
+  const introspectJwts = introspect !== undefined && options.introspection?.jwts === true;
+  // A JWT that is also introspected is remembered no longer than an introspection answer would be.
+  const verifiedTtlMs =
+    jwt === undefined
+      ? 0
+      : introspectJwts
+        ? Math.min(jwt.verifiedCacheTtlMs, options.introspection?.cacheMaxTtlMs ?? 0)
+        : jwt.verifiedCacheTtlMs;
   const verified = new Map<string, { until: number; auth: AuthInfo }>();
   const remember = (key: string, auth: AuthInfo) => {
-    if (jwt === undefined || jwt.verifiedCacheTtlMs === 0 || auth.expiresAt === undefined) return;
-    const until = Math.min(now() + jwt.verifiedCacheTtlMs, auth.expiresAt * 1000);
+    if (jwt === undefined || verifiedTtlMs === 0 || auth.expiresAt === undefined) return;
+    const until = Math.min(now() + verifiedTtlMs, auth.expiresAt * 1000);
     if (verified.size >= jwt.verifiedCacheMax) verified.delete(verified.keys().next().value as string);
     verified.set(key, { until, auth });
   };
@@ -184,17 +202,16 @@ export function tokenVerifierFor(options: VerifierOptions): TokenVerifier {
       const looksLikeJwt = token.split('.').length === 3;
       if (looksLikeJwt || introspect === undefined) {
         const auth = toAuthInfo(await verifyJwt(token), fingerprint, options);
+        if (introspectJwts) {
+          const answer = await introspectOrFail(introspect, token);
+          if (!answer.active) {
+            throw invalidToken('the access token is no longer active at the authorization server (revoked)');
+          }
+        }
         remember(key, auth);
         return auth;
       }
-      let answer: IntrospectionResponse;
-      try {
-        answer = await introspect(token);
-      } catch (error) {
-        if (error instanceof ResourceServerError)
-          throw invalidToken('the access token could not be introspected', error);
-        throw invalidToken('the access token could not be verified', error);
-      }
+      const answer = await introspectOrFail(introspect, token);
       checkIntrospection(answer, options, now());
       return toAuthInfo({ ...answer }, fingerprint, options);
     },

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ISSUER } from './helpers/keys.js';
+import { ISSUER, type JwksHost, makeKey, signToken, startJwksHost, type TestKey } from './helpers/keys.js';
 import { modernRequest, type RunningServer, startResourceServer } from './helpers/server.js';
 
 const answers = new Map<string, Record<string, unknown>>();
@@ -129,5 +129,61 @@ describe('RFC 7662 introspection for opaque tokens', () => {
   it('[RS-14] rejects an active token from another issuer', async () => {
     answers.set('opaque-iss', active({ iss: 'https://evil.example' }));
     expect(await call('opaque-iss')).toBe(401);
+  });
+});
+
+describe('introspection of JWT access tokens (introspection.jwts)', () => {
+  let jwks: JwksHost;
+  let key: TestKey;
+  let jwtRs: RunningServer;
+
+  beforeAll(async () => {
+    key = await makeKey();
+    jwks = await startJwksHost([key.publicJwk]);
+    jwtRs = await startResourceServer(jwks.url, {
+      introspection: {
+        endpoint,
+        clientId: 'rs client',
+        clientSecret: 's3cret:x',
+        cacheMaxTtlMs: 0,
+        jwts: true,
+      },
+    });
+  });
+  afterAll(async () => {
+    await jwtRs.close();
+    await jwks.close();
+  });
+
+  async function callJwt(token: string) {
+    const { body, headers } = modernRequest('tools/call', { name: 'echo', arguments: { text: 'x' } });
+    const response = await fetch(`${jwtRs.origin}/mcp`, {
+      method: 'POST',
+      headers: { ...headers, authorization: `Bearer ${token}` },
+      body: JSON.stringify(body),
+    });
+    await response.text();
+    return response;
+  }
+
+  it('[RS-12 PX-08] refuses a valid JWT with 401 invalid_token once the authorization server reports it revoked', async () => {
+    const token = await signToken(jwtRs.resource, { key });
+    answers.set(token, { active: true });
+    expect((await callJwt(token)).status).toBe(200);
+    const asked = seen.filter((s) => new URLSearchParams(s.body).get('token') === token).length;
+    expect(asked).toBe(1);
+    answers.set(token, { active: false });
+    const revoked = await callJwt(token);
+    expect(revoked.status).toBe(401);
+    expect(revoked.headers.get('www-authenticate')).toContain('error="invalid_token"');
+  });
+
+  it('[RS-12] still checks the JWT itself first: a forged token never reaches the introspection endpoint', async () => {
+    const other = await makeKey();
+    const forged = await signToken(jwtRs.resource, { key: { ...other, kid: key.kid } });
+    answers.set(forged, { active: true });
+    const before = seen.length;
+    expect((await callJwt(forged)).status).toBe(401);
+    expect(seen.length).toBe(before);
   });
 });
