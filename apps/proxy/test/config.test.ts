@@ -74,10 +74,14 @@ describe('portcullis-proxy configuration', () => {
     expect(resolveOptions(config.options).resource).toBe('http://localhost:9292/mcp');
   });
 
-  it('takes the introspection client secret from the environment, next to the rest from the file', async () => {
+  it('takes the introspection client secret and the facade store key from the environment', async () => {
     const config = await loadConfig(embedded, {
       PORTCULLIS_PROXY_IDP_INTROSPECTION_CLIENT_SECRET: 'from-the-environment',
+      PORTCULLIS_PROXY_FACADE_STORE_KEY: 'store key from the environment, 32+ chars',
     });
+    expect((config.options.facade as { storeKey?: unknown }).storeKey).toBe(
+      'store key from the environment, 32+ chars',
+    );
     const idp = config.options.idp as { issuer?: unknown; introspection?: unknown };
     expect(idp.introspection).toEqual({ clientSecret: 'from-the-environment' });
     expect(idp.issuer).toBeTypeOf('string');

@@ -52,6 +52,11 @@ export const facadeSchema = z.strictObject({
   consent: z.enum(['auto', 'always']).default('auto'),
   /** Key (≥ 32 characters) signing consent cookies. Default: a random key kept in the store. */
   cookieSecret: z.string().min(32).optional(),
+  /**
+   * Key (≥ 32 characters) encrypting the IdP client credentials the proxy registers and keeps in the store
+   * (AES-256-GCM). Default: none, they are kept in plain text: protect the store (Redis) or set it.
+   */
+  storeKey: z.string().min(32).optional(),
   callbackPath: z
     .string()
     .regex(/^\/[^?#]*$/, 'must be a path starting with /')

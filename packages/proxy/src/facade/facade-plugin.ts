@@ -139,6 +139,12 @@ function publicCors(api: FastifyInstance): void {
 export const facadePlugin = fp(
   async (app: FastifyInstance, { options, store }: FacadePluginOptions) => {
     const context = createFacadeContext(options, store);
+    const facade = context.facade;
+    if (facade.adapter !== 'static' && facade.storeKey === undefined && options.store.kind === 'redis') {
+      app.log.warn(
+        'facade.storeKey is not set: the IdP client secrets of registered clients sit in Redis in plain text; set facade.storeKey (32+ characters) to encrypt them',
+      );
+    }
     await app.register(async (scope) => {
       scope.setErrorHandler(handleError);
       await scope.register(formbody);

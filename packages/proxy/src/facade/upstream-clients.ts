@@ -2,6 +2,7 @@ import type { FacadeOptions } from '../options-facade.js';
 import type { JsonValue, Store } from '../store.js';
 import { type FacadeClient, NS } from './clients.js';
 import type { IdpClient, UpstreamCredentials } from './idp-client.js';
+import { isSealed, StoreSealer } from './sealed.js';
 
 /**
  * The registration request the proxy sends to the IdP for one MCP client: its own callback as the only
@@ -50,9 +51,12 @@ export interface UpstreamClientsOptions {
  */
 export class UpstreamClients {
   readonly #o: UpstreamClientsOptions;
+  readonly #sealer: StoreSealer | undefined;
 
   constructor(options: UpstreamClientsOptions) {
     this.#o = options;
+    this.#sealer =
+      options.facade.storeKey === undefined ? undefined : new StoreSealer(options.facade.storeKey);
   }
 
   /** True when every MCP client shares one IdP client (so the proxy must ask for consent, PX-03). */
@@ -71,17 +75,32 @@ export class UpstreamClients {
         authMethod: fixed.authMethod ?? (fixed.clientSecret === undefined ? 'none' : 'client_secret_basic'),
       };
     }
-    const known = await store.get(NS.upstream, client.client_id);
-    if (known !== undefined) return known as unknown as UpstreamCredentials;
+    const stored = await store.get(NS.upstream, client.client_id);
+    const known = await this.#read(client.client_id, stored);
+    if (known !== undefined) return known;
     const adapter = facade.adapter === 'keycloak' ? 'keycloak' : 'rfc7591';
     const registered = await this.#o.idp.register(
       upstreamRegistration(adapter, client, this.#o.callbackUrl),
       facade.initialAccessToken,
     );
     const value = { ...registered } as unknown as JsonValue;
-    if (await store.setIfAbsent(NS.upstream, client.client_id, value, this.#o.clientTtlMs)) return registered;
+    const kept = this.#sealer === undefined ? value : await this.#sealer.seal(client.client_id, value);
+    // An entry that did not open (another storeKey, or written in plain text before one was set) is replaced.
+    if (stored !== undefined) {
+      await store.set(NS.upstream, client.client_id, kept, this.#o.clientTtlMs);
+      return registered;
+    }
+    if (await store.setIfAbsent(NS.upstream, client.client_id, kept, this.#o.clientTtlMs)) return registered;
     // Another replica registered the same client at the same time: use the one it kept.
-    const winner = await store.get(NS.upstream, client.client_id);
-    return (winner ?? value) as unknown as UpstreamCredentials;
+    const winner = await this.#read(client.client_id, await store.get(NS.upstream, client.client_id));
+    return winner ?? registered;
+  }
+
+  async #read(clientId: string, stored: JsonValue | undefined): Promise<UpstreamCredentials | undefined> {
+    if (stored === undefined) return undefined;
+    if (this.#sealer === undefined)
+      return isSealed(stored) ? undefined : (stored as unknown as UpstreamCredentials);
+    const plain = await this.#sealer.open(clientId, stored);
+    return plain as unknown as UpstreamCredentials | undefined;
   }
 }

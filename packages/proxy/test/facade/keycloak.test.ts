@@ -35,10 +35,16 @@ describe.skipIf(problem !== undefined && !inCi)(
     let upstream: FastifyInstance;
     let facade: RunningProxy;
     let direct: RunningProxy;
+    let checked: RunningProxy;
 
     beforeAll(async () => {
       if (problem !== undefined) throw new Error(`CI must run the Keycloak proxy tests, but: ${problem}`);
-      const [facadePort, directPort, upstreamPort] = [await freePort(), await freePort(), await freePort()];
+      const [facadePort, directPort, checkedPort, upstreamPort] = await Promise.all([
+        freePort(),
+        freePort(),
+        freePort(),
+        freePort(),
+      ]);
       // One realm, one audience: both proxies answer for the same public MCP URL (the facade's).
       const publicUrl = `http://localhost:${facadePort}`;
       kc = await startKeycloak({ image, runtime: 'testcontainers', resourceUrl: `${publicUrl}/mcp` });
@@ -60,10 +66,24 @@ describe.skipIf(problem !== undefined && !inCi)(
       };
       facade = await startProxy(facadePort, { ...common, mode: 'facade', facade: { adapter: 'keycloak' } });
       direct = await startProxy(directPort, { ...common, publicUrl });
+      // Asks Keycloak about every token, so revocation counts at once. The realm's introspection client is
+      // named by the resource URL: Keycloak answers only clients in the token's aud.
+      const introspection = {
+        endpoint: `${kc.issuer}/protocol/openid-connect/token/introspect`,
+        clientId: `${publicUrl}/mcp`,
+        clientSecret: 'dev-introspection-secret-change-me',
+        cacheMaxTtlMs: 0,
+      };
+      checked = await startProxy(checkedPort, {
+        ...common,
+        publicUrl,
+        idp: { ...common.idp, introspection },
+      });
     }, 300_000);
     afterAll(async () => {
       await facade?.close();
       await direct?.close();
+      await checked?.close();
       await upstream?.close();
       await kc?.stop();
     }, 60_000);
@@ -110,7 +130,8 @@ describe.skipIf(problem !== undefined && !inCi)(
       expect(audienceOf(decodeJwtPayload(String(refreshed.body.access_token)))).toContain(facade.mcp);
     });
 
-    it('[PX-01 RS-13] direct: a Keycloak token for the proxy URL is accepted; a tampered one is not', async () => {
+    /** Alice's Keycloak token for the facade's MCP URL, from a public client registered at Keycloak itself. */
+    async function aliceToken(): Promise<{ accessToken: string; clientId: string }> {
       const redirectUri = `http://127.0.0.1:${await freePort()}/callback`;
       const metadata = await fetchMetadata(kc.issuer);
       const registered = await registerAtKeycloak(String(metadata.registration_endpoint), redirectUri);
@@ -134,11 +155,37 @@ describe.skipIf(problem !== undefined && !inCi)(
         resource: facade.mcp,
       });
       const accessToken = String(tokens.body.access_token);
+      return { accessToken, clientId: registered.client_id };
+    }
+
+    it('[PX-01 RS-13] direct: a Keycloak token for the proxy URL is accepted; a tampered one is not', async () => {
+      const { accessToken } = await aliceToken();
       const call = await modernCall(direct.mcp, accessToken, HELLO);
       expect(call.status).toBe(200);
       expect(await call.text()).toContain('Hello, joe!');
       const tampered = await modernCall(direct.mcp, `${accessToken}x`, HELLO);
       expect(tampered.status).toBe(401);
+    });
+
+    it('[PX-08 RS-12] with idp.introspection, a Keycloak JWT revoked at Keycloak (RFC 7009) is refused at once', async () => {
+      const { accessToken, clientId } = await aliceToken();
+      const before = await modernCall(checked.mcp, accessToken, HELLO);
+      expect(before.status).toBe(200);
+      const revoked = await fetch(`${kc.issuer}/protocol/openid-connect/revoke`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          token: accessToken,
+          token_type_hint: 'access_token',
+          client_id: clientId,
+        }),
+      });
+      expect(revoked.status).toBe(200);
+      const after = await modernCall(checked.mcp, accessToken, HELLO);
+      expect(after.status).toBe(401);
+      expect(after.headers.get('www-authenticate')).toMatch(/error="invalid_token"/);
+      // Without introspection the revoked JWT still passes until its exp: the gap idp.introspection closes.
+      expect((await modernCall(direct.mcp, accessToken, HELLO)).status).toBe(200);
     });
   },
 );

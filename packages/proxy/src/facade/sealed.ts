@@ -1,0 +1,63 @@
+import { hkdfSync } from 'node:crypto';
+import { FlattenedEncrypt, flattenedDecrypt } from 'jose';
+import type { JsonValue } from '../store.js';
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** A sealed store value: a flattened JWE (`dir`, `A256GCM`) whose additional data is the entry's key. */
+interface SealedValue {
+  readonly sealed: { protected: string; iv: string; ciphertext: string; tag: string };
+}
+
+/** True for a value {@link StoreSealer.seal} wrote. */
+export function isSealed(value: unknown): value is SealedValue {
+  const sealed = (value as { sealed?: unknown } | null)?.sealed;
+  return (
+    typeof sealed === 'object' &&
+    sealed !== null &&
+    typeof (sealed as { ciphertext?: unknown }).ciphertext === 'string'
+  );
+}
+
+/**
+ * Encrypts the secrets the facade keeps in the store (the IdP client credentials it registered) with a key
+ * derived from `facade.storeKey` (HKDF-SHA-256), as JWE `dir` + `A256GCM` (jose). The entry's store key is
+ * bound in as additional authenticated data, so a sealed value copied to another entry does not open.
+ * @see https://www.rfc-editor.org/rfc/rfc7516#section-7.2.2
+ * @see https://www.rfc-editor.org/rfc/rfc5869
+ */
+export class StoreSealer {
+  readonly #key: Uint8Array;
+
+  constructor(secret: string) {
+    this.#key = new Uint8Array(hkdfSync('sha256', secret, 'portcullis', 'facade store values', 32));
+  }
+
+  /** `value` encrypted and bound to `entry`. */
+  async seal(entry: string, value: JsonValue): Promise<JsonValue> {
+    const jwe = await new FlattenedEncrypt(encoder.encode(JSON.stringify(value)))
+      .setProtectedHeader({ alg: 'dir', enc: 'A256GCM' })
+      .setAdditionalAuthenticatedData(encoder.encode(entry))
+      .encrypt(this.#key);
+    const { protected: header = '', iv = '', ciphertext, tag = '' } = jwe;
+    return { sealed: { protected: header, iv, ciphertext, tag } };
+  }
+
+  /**
+   * The plain value of a sealed `stored` entry; `undefined` when it does not open (another key, another
+   * entry, tampered) or is not sealed at all (written without `storeKey`): the caller then starts afresh.
+   */
+  async open(entry: string, stored: JsonValue | undefined): Promise<JsonValue | undefined> {
+    if (!isSealed(stored)) return undefined;
+    try {
+      const { plaintext } = await flattenedDecrypt(
+        { ...stored.sealed, aad: Buffer.from(entry).toString('base64url') },
+        this.#key,
+      );
+      return JSON.parse(decoder.decode(plaintext)) as JsonValue;
+    } catch {
+      return undefined;
+    }
+  }
+}

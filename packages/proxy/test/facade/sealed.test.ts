@@ -1,0 +1,80 @@
+import { freePort } from '@portcullis/test-support';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { StoreSealer } from '../../src/facade/sealed.js';
+import { MemoryStore } from '../../src/index.js';
+import { type FacadeStack, loginThroughFacade, startFacadeStack } from '../helpers/facade.js';
+import { modernCall, type RunningProxy, startProxy } from '../helpers/proxy.js';
+
+const HELLO = { method: 'tools/call', params: { name: 'hello-world', arguments: { name: 'joe' } } };
+const KEY_A = 'store key of replica A, 32+ characters long';
+const KEY_B = 'another store key, also 32+ characters long';
+
+describe('StoreSealer: JWE dir + A256GCM bound to the store entry', () => {
+  it('opens what it sealed, and nothing moved, tampered, unsealed or sealed with another key', async () => {
+    const sealer = new StoreSealer(KEY_A);
+    const value = { clientId: 'idp-client', clientSecret: 'idp-secret-value' };
+    const sealed = await sealer.seal('client-1', value);
+    expect(JSON.stringify(sealed)).not.toContain('idp-secret-value');
+    expect(await sealer.open('client-1', sealed)).toEqual(value);
+    expect(await sealer.open('client-2', sealed)).toBeUndefined();
+    expect(await new StoreSealer(KEY_B).open('client-1', sealed)).toBeUndefined();
+    const inner = (sealed as { sealed: Record<string, string> }).sealed;
+    const flipped = `${inner.ciphertext?.startsWith('A') ? 'B' : 'A'}${inner.ciphertext?.slice(1)}`;
+    expect(await sealer.open('client-1', { sealed: { ...inner, ciphertext: flipped } })).toBeUndefined();
+    expect(await sealer.open('client-1', value)).toBeUndefined();
+  });
+});
+
+describe('facade.storeKey: IdP client credentials encrypted in the store', () => {
+  const store = new MemoryStore();
+  let stack: FacadeStack;
+  let b: RunningProxy;
+
+  beforeAll(async () => {
+    stack = await startFacadeStack(() => ({ adapter: 'rfc7591', storeKey: KEY_A }), { store });
+    // A replica with another key shares the store: it cannot read A's entries and must not fail on them.
+    b = await startProxy(await freePort(), {
+      ...stack.options,
+      publicUrl: stack.issuer,
+      facade: { adapter: 'rfc7591', storeKey: KEY_B },
+    });
+  });
+  afterAll(async () => {
+    await b?.close();
+    await stack?.close();
+  });
+
+  it('[PX-13] keeps the registered IdP client sealed, and the flow works end to end', async () => {
+    const { client, tokens } = await loginThroughFacade(stack.issuer);
+    expect(tokens.status).toBe(200);
+    const call = await modernCall(stack.proxy.mcp, String(tokens.body.access_token), HELLO);
+    expect(await call.text()).toContain('Hello, joe!');
+    const stored = await store.get('facade-upstream', client.clientId);
+    expect(stored).toHaveProperty('sealed');
+    expect(JSON.stringify(stored)).not.toMatch(/clientSecret|client_secret/);
+    expect(await new StoreSealer(KEY_A).open(client.clientId, stored)).toHaveProperty('clientSecret');
+  });
+
+  it('a replica whose key cannot open an entry registers the client at the IdP again instead of failing', async () => {
+    const { client } = await loginThroughFacade(stack.issuer);
+    const before = await store.get('facade-upstream', client.clientId);
+    const onB = new URL(stack.issuer);
+    onB.port = new URL(b.url).port;
+    const authorize = new URL(`${onB.origin}/authorize`);
+    authorize.search = new URLSearchParams({
+      response_type: 'code',
+      client_id: client.clientId,
+      redirect_uri: client.redirectUri,
+      code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGjSstw-cM',
+      code_challenge_method: 'S256',
+      resource: `${stack.issuer}/mcp`,
+      state: 'on-b',
+    }).toString();
+    const response = await fetch(authorize, { redirect: 'manual' });
+    expect(response.status).toBe(302);
+    expect(response.headers.get('location')).toContain(stack.idp.issuer);
+    const after = await store.get('facade-upstream', client.clientId);
+    expect(after).not.toEqual(before);
+    expect(await new StoreSealer(KEY_B).open(client.clientId, after)).toHaveProperty('clientSecret');
+  });
+});
