@@ -46,6 +46,17 @@ export const directModePlugin = fp(
       return;
     }
     const identity = await createIdentityForwarder(context.options);
+    const configured = httpUpstreamOf(context.options).identity;
+    if (
+      context.options.store.kind !== 'memory' &&
+      configured.mode === 'jwt' &&
+      configured.keyFile === undefined &&
+      configured.privateJwk === undefined
+    ) {
+      app.log.warn(
+        'upstream.identity has no keyFile or privateJwk, so this replica signs with a key of its own that the other replicas sharing the store do not publish; give every replica the same upstream.identity.keyFile',
+      );
+    }
     app.decorate('identityForwarder', identity);
     const body = JSON.stringify(identity.jwks);
     app.get(JWKS_PATH, async (_request, reply) =>

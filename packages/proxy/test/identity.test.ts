@@ -1,6 +1,7 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '@portcullis/test-support';
 import { createLocalJWKSet, decodeJwt, exportJWK, generateKeyPair, jwtVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
 import {
@@ -10,6 +11,7 @@ import {
   resolveOptions,
   SessionBindings,
 } from '../src/index.js';
+import { startProxy } from './helpers/proxy.js';
 
 const base = {
   idp: { issuer: 'http://localhost:8080', jwksUri: 'http://localhost:8080/jwks' },
@@ -67,6 +69,30 @@ describe('the forwarded identity', () => {
     expect(await forwarder.headersFor(auth('sha256:b'))).not.toEqual(first);
     const short = await forwarder.headersFor(auth('sha256:c', now() + 10));
     expect(decodeJwt(String(short.authorization).slice(7)).exp).toBeLessThanOrEqual(now() + 10);
+  });
+
+  it('warns when replicas sharing a store would each sign with a key of their own', async () => {
+    const { privateKey } = await generateKeyPair('ES256', { extractable: true });
+    const privateJwk = await exportJWK(privateKey);
+    const cases = [
+      { store: new MemoryStore(), identity: undefined, warned: true },
+      { store: new MemoryStore(), identity: { mode: 'jwt' as const, privateJwk }, warned: false },
+      { store: undefined, identity: undefined, warned: false },
+    ];
+    for (const { store, identity, warned } of cases) {
+      const proxy = await startProxy(await freePort(), {
+        ...base,
+        upstream: { ...base.upstream, ...(identity === undefined ? {} : { identity }) },
+        ...(store === undefined ? {} : { store }),
+      });
+      await proxy.close();
+      const warning = proxy
+        .logs()
+        .some((l) => String(l.msg).includes('give every replica the same upstream.identity.keyFile'));
+      expect(warning, JSON.stringify({ store: store !== undefined, identity: identity !== undefined })).toBe(
+        warned,
+      );
+    }
   });
 
   it('refuses a key file that is not a private EC P-256 JWK with a coded error', async () => {
