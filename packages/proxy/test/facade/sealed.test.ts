@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StoreSealer } from '../../src/facade/sealed.js';
 import { MemoryStore } from '../../src/index.js';
 import { type FacadeStack, loginThroughFacade, startFacadeStack } from '../helpers/facade.js';
-import { modernCall, type RunningProxy, startProxy } from '../helpers/proxy.js';
+import { modernCall, type ProxyTestOptions, type RunningProxy, startProxy } from '../helpers/proxy.js';
 
 const HELLO = { method: 'tools/call', params: { name: 'hello-world', arguments: { name: 'joe' } } };
 const KEY_A = 'store key of replica A, 32+ characters long';
@@ -33,10 +33,11 @@ describe('facade.storeKey: IdP client credentials encrypted in the store', () =>
   beforeAll(async () => {
     stack = await startFacadeStack(() => ({ adapter: 'rfc7591', storeKey: KEY_A }), { store });
     // A replica with another key shares the store: it cannot read A's entries and must not fail on them.
+    const options = stack.options as Extract<ProxyTestOptions, { mode: 'facade' }>;
     b = await startProxy(await freePort(), {
-      ...stack.options,
+      ...options,
       publicUrl: stack.issuer,
-      facade: { adapter: 'rfc7591', storeKey: KEY_B },
+      facade: { ...options.facade, storeKey: KEY_B },
     });
   });
   afterAll(async () => {
