@@ -4,7 +4,7 @@ type UnauthorizedContext = Parameters<NonNullable<AuthProvider['onUnauthorized']
 
 import { decodeJwt } from 'jose';
 import { ClientError, messageOf } from './errors.js';
-import { authorizeInteractive, type FlowContext, refreshTokens } from './oauth-flow.js';
+import { authorizeInteractive, type FlowContext, refreshTokens, revokeTokens } from './oauth-flow.js';
 import { type OAuthClientOptions, type OAuthClientOptionsInput, resolveClientOptions } from './options.js';
 import { createSafeFetch } from './safe-fetch.js';
 import { challengeOf, type ScopeChallenge, selectScopes, stepUpScopes } from './scope-selection.js';
@@ -146,15 +146,26 @@ export class McpOAuthProvider implements AuthProvider {
     return rest;
   }
 
-  /** Forget the tokens for this server (the client registration is kept). */
-  async logout(): Promise<void> {
+  /**
+   * Forget the tokens for this server (the client registration is kept), after revoking them at the
+   * authorization server when it has a revocation endpoint (RFC 7009). Resolves with whether that worked;
+   * the local tokens are gone either way.
+   */
+  async logout(): Promise<{ revoked: boolean }> {
     const current = this.#tokens ?? (await this.#loadStored());
+    let revoked = false;
     if (current !== undefined) {
+      const target =
+        this.#target?.issuer === current.issuer ? this.#target : await this.discover().catch(() => undefined);
+      if (target?.issuer === current.issuer) {
+        revoked = await revokeTokens(this.#flow, target, await this.#clientFor(current), current);
+      }
       const key = TokenStore.tokenKey(current.issuer, current.resource, current.client_id);
       await this.store.withLock(key, () => this.store.deleteTokens(key));
     }
     await this.store.deleteBinding(this.serverUrl);
     this.#tokens = undefined;
+    return { revoked };
   }
 
   #expiresSoon(tokens: StoredTokens): boolean {

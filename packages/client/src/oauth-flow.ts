@@ -284,3 +284,39 @@ export async function refreshTokens(
     throw tokenError(url, error, 'the token refresh');
   }
 }
+
+/**
+ * Revoke the refresh token (else the access token) at the authorization server's `revocation_endpoint`
+ * (RFC 7009), best effort: `false` when the server has none or the request fails; logging out locally must
+ * not depend on it.
+ * @see https://www.rfc-editor.org/rfc/rfc7009#section-2.1
+ */
+export async function revokeTokens(
+  ctx: FlowContext,
+  target: FlowTarget,
+  client: StoredClient,
+  tokens: StoredTokens,
+): Promise<boolean> {
+  if (typeof target.metadata.revocation_endpoint !== 'string') return false;
+  const [token, hint] =
+    tokens.refresh_token !== undefined
+      ? [tokens.refresh_token, 'refresh_token']
+      : [tokens.access_token, 'access_token'];
+  try {
+    const response = await oauth.revocationRequest(
+      target.metadata as oauth.AuthorizationServer,
+      { client_id: client.client_id },
+      clientAuth(client),
+      token,
+      {
+        additionalParameters: { token_type_hint: hint },
+        [oauth.customFetch]: ctx.fetchFn,
+        [oauth.allowInsecureRequests]: ctx.options.allowLoopbackHttp,
+      },
+    );
+    await oauth.processRevocationResponse(response);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -16,7 +16,7 @@ Usage:
   portcullis connect <url>                 open the mcp> prompt (type "help" there)
   portcullis call <url> <tool> [json]      call one tool, print the result as JSON
   portcullis doctor <url> [--login]        check every discovery step, with a fix for each failure
-  portcullis logout <url>                  forget the stored tokens for <url>
+  portcullis logout <url>                  revoke and forget the stored tokens for <url>
 
 Options:
   --browser-command <cmd>     program that opens the login URL (gets the URL as its last argument)
@@ -122,8 +122,11 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
       }
       case 'logout': {
         const provider = new McpOAuthProvider(options);
-        await provider.logout();
-        io.stderr.write(`🚪 Forgot the tokens for ${provider.serverUrl}.\n`);
+        const { revoked } = await provider.logout();
+        const how = revoked
+          ? ' and revoked them at the authorization server'
+          : ' (the authorization server did not revoke them: it has no revocation endpoint, or it refused)';
+        io.stderr.write(`🚪 Forgot the tokens for ${provider.serverUrl}${how}.\n`);
         return EXIT.ok;
       }
       default:

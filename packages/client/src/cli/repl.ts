@@ -23,7 +23,7 @@ export const REPL_COMMANDS: Readonly<Record<string, string>> = {
   prompts: 'list the prompts',
   get: 'get <prompt> [json]  get a prompt, e.g. get greeting {"name": "joe"}',
   whoami: 'show who you are logged in as (token claims; the token itself is never shown)',
-  logout: 'forget the tokens for this server; the next command logs in again',
+  logout: 'revoke and forget the tokens for this server; the next command logs in again',
   help: 'show this help',
   exit: 'leave (or Ctrl-D)',
 };
@@ -77,8 +77,9 @@ export async function runReplCommand(session: McpSession, line: string): Promise
     case 'whoami':
       return formatWhoami(session);
     case 'logout':
-      await session.provider.logout();
-      return '🚪 Logged out. The next command opens the browser to log in again.';
+      return (await session.provider.logout()).revoked
+        ? '🚪 Logged out. The tokens were revoked at the authorization server; the next command opens the browser to log in again.'
+        : '🚪 Logged out. The next command opens the browser to log in again.';
     case 'help':
       return `Commands:\n${Object.entries(REPL_COMMANDS)
         .map(([name, text]) => `  ${text.startsWith(name) ? text : `${name.padEnd(20)} ${text}`}`)

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { TokenStore } from '../../src/index.js';
 import { useStack } from '../helpers/stack.js';
 
 const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
@@ -88,12 +89,34 @@ describe('portcullis CLI against the embedded IdP and the reference server', () 
     expect(run.code).toBe(2);
   });
 
-  it('logout forgets the tokens: the next call logs in again', async () => {
+  it('logout revokes the tokens at the IdP (RFC 7009) and forgets them: the next call logs in again', async () => {
     const common = await flags();
     expect((await cli(['call', stack.resource, 'whoami', ...common])).code).toBe(0);
     const again = await cli(['call', stack.resource, 'whoami', ...common]);
     expect(again.stderr).not.toContain('Log in in your browser');
-    expect((await cli(['logout', stack.resource, ...common])).code).toBe(0);
+    const store = new TokenStore(String(common[common.indexOf('--store-dir') + 1]));
+    const binding = await store.readBinding(stack.resource);
+    const key = TokenStore.tokenKey(
+      String(binding?.issuer),
+      String(binding?.resource),
+      String(binding?.client_id),
+    );
+    const refreshToken = (await store.readTokens(key))?.refresh_token;
+    expect(refreshToken).toBeTypeOf('string');
+    const logout = await cli(['logout', stack.resource, ...common]);
+    expect(logout.code).toBe(0);
+    expect(logout.stderr).toContain('and revoked them at the authorization server');
+    // RFC 7009: the refresh token is dead at the IdP, not only deleted here.
+    const refreshed = await fetch(`${stack.idp.issuer}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'refresh_token',
+        refresh_token: String(refreshToken),
+        client_id: String(binding?.client_id),
+      }),
+    });
+    expect(((await refreshed.json()) as { error?: string }).error).toBe('invalid_grant');
     const after = await cli(['call', stack.resource, 'whoami', ...common]);
     expect(after.stderr).toContain('Log in in your browser');
   });

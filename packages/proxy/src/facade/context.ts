@@ -34,6 +34,7 @@ export interface PendingAuthorization {
 export const FACADE_PATHS = {
   authorize: '/authorize',
   token: '/token',
+  revoke: '/revoke',
   register: '/register',
   consent: '/consent',
 } as const;

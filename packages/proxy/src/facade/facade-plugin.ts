@@ -15,6 +15,7 @@ import { IdpClient } from './idp-client.js';
 import { metadataRoutes } from './metadata.js';
 import { sendErrorPage } from './pages.js';
 import { registerRoute } from './register.js';
+import { revokeRoute } from './revoke.js';
 import { tokenRoute } from './token.js';
 import { UpstreamClients } from './upstream-clients.js';
 
@@ -155,6 +156,7 @@ export const facadePlugin = fp(
         await api.register(metadataRoutes, context);
         await api.register(registerRoute, context);
         await api.register(tokenRoute, context);
+        await api.register(revokeRoute, context);
       });
     });
   },

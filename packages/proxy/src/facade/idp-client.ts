@@ -68,7 +68,7 @@ export class IdpClient {
 
   /** The endpoint `name` of the IdP, or a `ProxyError` saying the IdP does not publish it. */
   async endpoint(
-    name: 'authorization_endpoint' | 'token_endpoint' | 'registration_endpoint',
+    name: 'authorization_endpoint' | 'token_endpoint' | 'registration_endpoint' | 'revocation_endpoint',
   ): Promise<string> {
     const value = (await this.metadata())[name];
     if (typeof value !== 'string') {
@@ -140,6 +140,26 @@ export class IdpClient {
       grantType,
       Object.entries(parameters).filter((e): e is [string, string] => e[1] !== undefined),
       this.#options(),
+    );
+  }
+
+  /**
+   * Revoke `token` at the IdP (RFC 7009) as `credentials`; the raw response. A `ProxyError` when the IdP
+   * publishes no revocation endpoint.
+   * @see https://www.rfc-editor.org/rfc/rfc7009#section-2.1
+   */
+  async revoke(credentials: UpstreamCredentials, token: string, tokenTypeHint?: string): Promise<Response> {
+    const as = await this.metadata();
+    await this.endpoint('revocation_endpoint');
+    return oauth.revocationRequest(
+      as,
+      { client_id: credentials.clientId },
+      clientAuthOf(credentials),
+      token,
+      {
+        ...this.#options(),
+        ...(tokenTypeHint === undefined ? {} : { additionalParameters: { token_type_hint: tokenTypeHint } }),
+      },
     );
   }
 }

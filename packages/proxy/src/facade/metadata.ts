@@ -19,6 +19,8 @@ export function facadeMetadata(context: FacadeContext): Record<string, unknown> 
       issuer,
       authorization_endpoint: `${issuer}${FACADE_PATHS.authorize}`,
       token_endpoint: `${issuer}${FACADE_PATHS.token}`,
+      revocation_endpoint: `${issuer}${FACADE_PATHS.revoke}`,
+      revocation_endpoint_auth_methods_supported: ['none', 'client_secret_basic', 'client_secret_post'],
       ...(facade.registration.enabled ? { registration_endpoint: `${issuer}${FACADE_PATHS.register}` } : {}),
       // offline_access belongs here, not in the PRM: refresh tokens come from this AS (AS-23, MCP 2026-07-28).
       scopes_supported: [...context.options.scopesSupported, 'offline_access'],
