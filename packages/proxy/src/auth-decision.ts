@@ -45,6 +45,8 @@ export interface AuthDecisionEvent extends AuthDecision {
   readonly tokenSha256: string | undefined;
   /** The request line (the logger's `req` serializer: id, method, URL with secret query values redacted). */
   readonly req: FastifyRequest;
+  /** Milliseconds to the response head, for a decision logged when the head leaves. */
+  readonly responseTime: number | undefined;
 }
 
 /** Build the event for `request`. */
@@ -52,6 +54,7 @@ export function authDecisionEvent(
   request: FastifyRequest,
   decision: AuthDecision,
   status?: number,
+  responseTime?: number,
 ): AuthDecisionEvent {
   const auth: AuthInfo | undefined = request.mcpAuth;
   const identity = auth?.extra as Partial<CallerIdentity> | undefined;
@@ -68,6 +71,7 @@ export function authDecisionEvent(
     tool: request.mcpCall?.tool,
     tokenSha256: auth?.token,
     req: request,
+    responseTime,
   };
 }
 
@@ -98,10 +102,7 @@ export function logDecision(request: FastifyRequest, status: number, responseTim
   const decision = request.authDecision;
   if (request.decisionLogged !== false || decision === undefined) return;
   request.decisionLogged = true;
-  request.log.info(
-    { ...authDecisionEvent(request, decision, status), responseTime },
-    'authorization decision',
-  );
+  request.log.info(authDecisionEvent(request, decision, status, responseTime), 'authorization decision');
 }
 
 /** A reason for a response that was refused before any decision was recorded (guards, body limits). */

@@ -1,3 +1,4 @@
+import type { FastifyReply } from 'fastify';
 import * as oauth from 'oauth4webapi';
 import { ProxyError } from '../errors.js';
 
@@ -162,4 +163,25 @@ export class IdpClient {
       },
     );
   }
+}
+
+/** The RFC 6749 §5.2 `error` of an IdP answer body, if it has one. */
+export function idpErrorOf(body: Record<string, unknown> | undefined): string | undefined {
+  return typeof body?.error === 'string' ? body.error : undefined;
+}
+
+/**
+ * Answer 502 `server_error` for an IdP failure the client cannot act on, naming what failed (`doing`), the
+ * IdP's HTTP status and its `error` (never its description, which may echo what was sent).
+ */
+export function sendIdpFailure(
+  reply: FastifyReply,
+  doing: string,
+  status: number,
+  error: string | undefined,
+): FastifyReply {
+  return reply.status(502).send({
+    error: 'server_error',
+    error_description: `the identity provider could not ${doing} (HTTP ${status}${error === undefined ? '' : ` ${error}`})`,
+  });
 }

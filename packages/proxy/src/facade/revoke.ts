@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { authenticate, type Form, param, required } from './client-auth.js';
 import { NS, sha256 } from './clients.js';
 import { FACADE_PATHS, type FacadeContext } from './context.js';
+import { idpErrorOf, sendIdpFailure } from './idp-client.js';
 
 const HINTS = new Set(['access_token', 'refresh_token']);
 
@@ -19,7 +20,8 @@ async function revoke(context: FacadeContext, request: FastifyRequest, reply: Fa
     );
   }
   // A refresh token the facade handed out is bound to its client: another client may not revoke it.
-  const binding = (await context.store.get(NS.refresh, sha256(token))) as { client_id?: string } | undefined;
+  const key = sha256(token);
+  const binding = (await context.store.get(NS.refresh, key)) as { client_id?: string } | undefined;
   if (binding !== undefined && binding.client_id !== client.client_id) {
     throw new InvalidRequestError('the token was issued to another client');
   }
@@ -28,17 +30,14 @@ async function revoke(context: FacadeContext, request: FastifyRequest, reply: Fa
   reply.header('cache-control', 'no-store');
   if (!response.ok) {
     const body = (await response.json().catch(() => undefined)) as Record<string, unknown> | undefined;
-    const error = typeof body?.error === 'string' ? body.error : undefined;
+    const error = idpErrorOf(body);
     if (error === 'unsupported_token_type') {
       throw new OAuthError(error, 400, 'the identity provider cannot revoke this kind of token');
     }
-    return reply.status(502).send({
-      error: 'server_error',
-      error_description: `the identity provider could not revoke the token (HTTP ${response.status}${error === undefined ? '' : ` ${error}`})`,
-    });
+    return sendIdpFailure(reply, 'revoke the token', response.status, error);
   }
   await response.body?.cancel();
-  if (binding !== undefined) await context.store.take(NS.refresh, sha256(token));
+  if (binding !== undefined) await context.store.take(NS.refresh, key);
   return reply.status(200).send();
 }
 

@@ -10,6 +10,7 @@ import type { IssuedCode } from './callback.js';
 import { authenticate, type Form, param, required } from './client-auth.js';
 import { type FacadeClient, NS, sha256 } from './clients.js';
 import { FACADE_PATHS, type FacadeContext } from './context.js';
+import { idpErrorOf, sendIdpFailure } from './idp-client.js';
 
 /** Relay the IdP's token response: errors mapped, `id_token` dropped (its audience is the IdP client). */
 async function relay(
@@ -21,12 +22,9 @@ async function relay(
   const body = (await response.json().catch(() => undefined)) as Record<string, unknown> | undefined;
   reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
   if (!response.ok || body === undefined || typeof body !== 'object') {
-    const error = typeof body?.error === 'string' ? body.error : undefined;
+    const error = idpErrorOf(body);
     if (error === undefined || error === 'invalid_client' || response.status >= 500) {
-      return reply.status(502).send({
-        error: 'server_error',
-        error_description: `the identity provider could not issue a token (HTTP ${response.status}${error === undefined ? '' : ` ${error}`})`,
-      });
+      return sendIdpFailure(reply, 'issue a token', response.status, error);
     }
     const description = typeof body?.error_description === 'string' ? body.error_description : undefined;
     throw new OAuthError(error, 400, description);
