@@ -44,19 +44,31 @@ const checks = [
   ['MCP server (through the proxy)', 'http://localhost:9090/readyz'],
 ];
 
+// Its own process group: `node_modules/.bin/turbo` is a Node wrapper that does not pass signals on to the
+// turbo binary, so a signal sent to this script alone (not Ctrl-C, which reaches the whole terminal group)
+// must go to the whole group.
 const turbo = spawn(join(root, 'node_modules', '.bin', 'turbo'), ['run', 'dev', '--filter=./apps/*'], {
   cwd: root,
   env,
   stdio: 'inherit',
+  detached: true,
 });
 
+const signalTurbo = (signal) => {
+  try {
+    process.kill(-turbo.pid, signal);
+  } catch {
+    // Already gone.
+  }
+};
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, () => {
     if (stopping) return;
     stopping = true;
     console.error(`\n[dev] ${signal}: stopping every part…`);
-    turbo.kill(signal);
+    signalTurbo(signal);
+    setTimeout(() => signalTurbo('SIGKILL'), 15_000).unref();
   });
 }
 turbo.on('exit', (code, signal) => process.exit(signal ? 0 : (code ?? 1)));
