@@ -128,9 +128,10 @@ const registrationSchema = z.strictObject({
   /** Accept RFC 7591 registrations at `/register`. Default: true. */
   enabled: z.boolean().default(true),
   /**
-   * Most dynamically registered clients kept at once. Registered clients never expire (the store is in memory),
-   * so open registration needs a bound: past it, `/register` answers `503 temporarily_unavailable` until the
-   * process restarts. Default: 1000.
+   * Most dynamically registered clients kept at once. Registered clients never expire (the store is in memory)
+   * unless deleted with their registration access token (RFC 7592), so open registration needs a bound: past
+   * it, `/register` answers `503 temporarily_unavailable` until clients are deleted or the process restarts.
+   * Default: 1000.
    */
   maxClients: z.number().int().min(1).max(100_000).default(DEFAULT_MAX_REGISTERED_CLIENTS),
 });

@@ -111,8 +111,11 @@ export function buildProviderConfiguration(parts: ProviderParts): Configuration 
       registration: {
         enabled: options.registration.enabled,
         initialAccessToken: false,
-        issueRegistrationAccessToken: false,
+        issueRegistrationAccessToken: options.registration.enabled,
       },
+      // RFC 7592: a registered client reads or deletes its registration with the registration access token
+      // it was given (the auth proxy deletes the IdP clients it registered once they expire on its side).
+      registrationManagement: { enabled: options.registration.enabled, rotateRegistrationAccessToken: false },
       clientIdMetadataDocument: {
         enabled: options.cimd.enabled,
         ack: 'draft-02',

@@ -32,7 +32,7 @@ export function limitRegistrations(store: MemoryStore, maxClients: number) {
     }
     if (store.count('Client') + pending >= maxClients) {
       const error = new TemporarilyUnavailableError(
-        `client registration limit reached (${maxClients} clients); try again after the identity provider restarts`,
+        `client registration limit reached (${maxClients} clients); try again after clients are deleted (RFC 7592) or the identity provider restarts`,
       );
       ctx.status = error.status;
       ctx.set('cache-control', 'no-store');

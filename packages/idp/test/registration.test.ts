@@ -230,3 +230,36 @@ describe('registration.maxClients: open DCR cannot grow memory without bound', (
     expect(res.headers.get('location')).toMatch(/\/interaction\//);
   });
 });
+
+describe('RFC 7592 client registration management', () => {
+  let capped: RunningIdp;
+  beforeAll(async () => {
+    capped = await startTestIdp({ registration: { maxClients: 1 } });
+  });
+  afterAll(() => capped.close());
+
+  it('hands out a registration access token; the client reads and deletes itself, freeing a place under the cap', async () => {
+    const metadata = { redirect_uris: ['https://app.test/cb'], application_type: 'web' };
+    const { status, body } = await register(capped.issuer, metadata);
+    expect(status).toBe(201);
+    const uri = String(body.registration_client_uri);
+    const token = String(body.registration_access_token);
+    expect(uri).toBe(`${capped.issuer}/register/${String(body.client_id)}`);
+    expect((await register(capped.issuer, metadata)).status).toBe(503);
+
+    const wrong = await fetch(uri, { method: 'DELETE', headers: { authorization: 'Bearer not-the-token' } });
+    expect(wrong.status).toBe(401);
+    const read = await fetch(uri, { headers: { authorization: `Bearer ${token}` } });
+    expect(read.status).toBe(200);
+    expect(((await read.json()) as Record<string, unknown>).client_id).toBe(body.client_id);
+
+    const deleted = await fetch(uri, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
+    expect(deleted.status).toBe(204);
+    expect((await fetch(uri, { headers: { authorization: `Bearer ${token}` } })).status).toBe(401);
+    const page = await new Browser().get(
+      authorizeUrl(capped.issuer, { clientId: String(body.client_id), scope: 'mcp:tools' }),
+    );
+    expect(page.status).toBe(400);
+    expect((await register(capped.issuer, metadata)).status).toBe(201);
+  });
+});

@@ -8,6 +8,8 @@ export const DEFAULT_FACADE_CODE_TTL_MS = 60_000;
 export const DEFAULT_FACADE_CLIENT_TTL_DAYS = 90;
 /** Default most clients registered through `/register` (each may create one upstream client). */
 export const DEFAULT_FACADE_MAX_CLIENTS = 10_000;
+/** Default time between two sweeps for expired IdP clients to delete (RFC 7592), in ms (1 h). */
+export const DEFAULT_FACADE_IDP_CLEANUP_INTERVAL_MS = 3_600_000;
 /** Default path of the proxy's redirect URI registered at the IdP. */
 export const DEFAULT_FACADE_CALLBACK_PATH = '/oauth/callback';
 
@@ -80,6 +82,18 @@ export const facadeSchema = z.strictObject({
       codeMs: DEFAULT_FACADE_CODE_TTL_MS,
       clientDays: DEFAULT_FACADE_CLIENT_TTL_DAYS,
     }),
+  /**
+   * RFC 7592 cleanup (`keycloak`, `rfc7591`): an IdP client the proxy registered is deleted at the IdP, with the
+   * registration access token the IdP returned, once its registration here has expired (`ttl.clientDays`).
+   * Every replica sweeps every `intervalMs`; each IdP client is deleted by one of them. IdPs that return no
+   * `registration_client_uri` keep their clients. Default: on, every hour.
+   */
+  idpCleanup: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      intervalMs: z.number().int().positive().default(DEFAULT_FACADE_IDP_CLEANUP_INTERVAL_MS),
+    })
+    .default({ enabled: true, intervalMs: DEFAULT_FACADE_IDP_CLEANUP_INTERVAL_MS }),
   /** Timeout of each request to the IdP, in ms. */
   idpTimeoutMs: z.number().int().positive().default(10_000),
 });

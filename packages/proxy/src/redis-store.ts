@@ -37,6 +37,7 @@ export class RedisStore implements Store {
   readonly url: string;
   readonly #client: Redis;
   readonly #connectTimeoutMs: number;
+  readonly #prefix: string;
   #up = false;
   #reported = false;
   #closed = false;
@@ -44,8 +45,9 @@ export class RedisStore implements Store {
   constructor(options: RedisStoreOptions) {
     this.url = redactRedisUrl(options.url);
     this.#connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_REDIS_CONNECT_TIMEOUT_MS;
+    this.#prefix = options.keyPrefix ?? DEFAULT_REDIS_KEY_PREFIX;
     this.#client = new Redis(options.url, {
-      keyPrefix: options.keyPrefix ?? DEFAULT_REDIS_KEY_PREFIX,
+      keyPrefix: this.#prefix,
       connectTimeout: this.#connectTimeoutMs,
       commandTimeout: options.commandTimeoutMs ?? DEFAULT_REDIS_COMMAND_TIMEOUT_MS,
       enableOfflineQueue: false,
@@ -124,6 +126,22 @@ export class RedisStore implements Store {
   async delete(namespace: string, key: string): Promise<void> {
     const full = storeKey(namespace, key);
     await this.#run((c) => c.del(full));
+  }
+
+  /** `SCAN … MATCH <prefix><namespace>:*`: ioredis does not prefix a pattern nor strip the keys it returns. */
+  async keys(namespace: string): Promise<string[]> {
+    const head = `${this.#prefix}${storeKey(namespace, '-').slice(0, -1)}`;
+    const pattern = `${head.replace(/[*?[\]\\]/g, '\\$&')}*`;
+    const found = new Set<string>();
+    await this.#run(async (c) => {
+      let cursor = '0';
+      do {
+        const [next, keys] = await c.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
+        for (const key of keys) found.add(key.slice(head.length));
+        cursor = next;
+      } while (cursor !== '0');
+    });
+    return [...found];
   }
 
   async ping(): Promise<void> {

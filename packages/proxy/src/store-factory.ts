@@ -49,6 +49,10 @@ class DeferredStore implements Store {
     return (await this.#ready).delete(namespace, key);
   }
 
+  async keys(namespace: string): Promise<string[]> {
+    return (await this.#ready).keys(namespace);
+  }
+
   async ping(): Promise<void> {
     return (await this.#ready).ping();
   }

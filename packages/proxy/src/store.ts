@@ -32,6 +32,12 @@ export interface Store {
   touch(namespace: string, key: string, ttlMs: number): Promise<boolean>;
   /** Remove `key` (nothing happens when it is absent). */
   delete(namespace: string, key: string): Promise<void>;
+  /**
+   * The live keys of `namespace` (without the namespace), in no order. For housekeeping over a bounded
+   * namespace (the facade's expired IdP registrations), never on a request's path: Redis walks its key
+   * space with `SCAN` for it.
+   */
+  keys(namespace: string): Promise<string[]>;
   /** Resolve when the store answers (readiness probe); reject otherwise. */
   ping(): Promise<void>;
   /** Release timers and connections. */
@@ -58,7 +64,7 @@ export function checkTtl(ttlMs: number): void {
 /** `true` when `value` has every method of {@link Store} (for a store passed programmatically). */
 export function isStore(value: unknown): value is Store {
   if (typeof value !== 'object' || value === null) return false;
-  const methods = ['get', 'set', 'setIfAbsent', 'take', 'touch', 'delete', 'ping', 'close'];
+  const methods = ['get', 'set', 'setIfAbsent', 'take', 'touch', 'delete', 'keys', 'ping', 'close'];
   return methods.every((m) => typeof (value as Record<string, unknown>)[m] === 'function');
 }
 
@@ -141,6 +147,16 @@ export class MemoryStore implements Store {
 
   async delete(namespace: string, key: string): Promise<void> {
     this.#entries.delete(storeKey(namespace, key));
+  }
+
+  async keys(namespace: string): Promise<string[]> {
+    const prefix = storeKey(namespace, '-').slice(0, -1);
+    const now = Date.now();
+    const found: string[] = [];
+    for (const [key, entry] of this.#entries) {
+      if (entry.until > now && key.startsWith(prefix)) found.push(key.slice(prefix.length));
+    }
+    return found;
   }
 
   async ping(): Promise<void> {}

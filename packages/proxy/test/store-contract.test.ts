@@ -92,6 +92,18 @@ describe.each(kinds)('the Store contract: %s', (_name, create, skipReason) => {
     expect(await store.get('reg', 'race')).toEqual({ by: wins.indexOf(true) });
   });
 
+  test('keys lists the live keys of one namespace, not those of a namespace that shares its start', async () => {
+    await store.set('list', 'a', 1, 60_000);
+    await store.set('list', 'b:with:colons', 2, 60_000);
+    await store.set('list', 'gone', 3, 60);
+    await store.set('list-more', 'c', 4, 60_000);
+    await store.set('lis', 'd', 5, 60_000);
+    await sleep(300);
+    expect((await store.keys('list')).sort()).toEqual(['a', 'b:with:colons']);
+    expect(await store.keys('list-none')).toEqual([]);
+    await expect(store.keys('Bad:ns')).rejects.toThrow(TypeError);
+  });
+
   test('take is single-use, also under concurrent takes', async () => {
     await store.set('oauth-state', 's1', { verifier: 'v' }, 60_000);
     expect(await store.take('oauth-state', 's1')).toEqual({ verifier: 'v' });
@@ -118,6 +130,19 @@ describe.skipIf(skip !== undefined)(`RedisStore specifics${skipped}`, () => {
       expect(a.url).toBe(redis?.url);
     } finally {
       raw.disconnect();
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+
+  it('keys sees only its own prefix, also one with glob characters in it', async () => {
+    const a = redisStore('t*[a]?:');
+    const b = redisStore('t-b-a-:');
+    try {
+      await a.set('reap', 'x', 1, 60_000);
+      await b.set('reap', 'y', 2, 60_000);
+      expect(await a.keys('reap')).toEqual(['x']);
+      expect(await b.keys('reap')).toEqual(['y']);
+    } finally {
       await Promise.all([a.close(), b.close()]);
     }
   });

@@ -34,6 +34,7 @@ export const NS = {
   count: 'facade-count',
   key: 'facade-key',
   cimd: 'facade-cimd',
+  reap: 'facade-reap',
 } as const;
 
 /** A random, URL-safe identifier with `bytes` bytes of entropy. */

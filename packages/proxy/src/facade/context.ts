@@ -5,6 +5,7 @@ import type { Store } from '../store.js';
 import type { ClientRegistry } from './clients.js';
 import type { ConsentCookies } from './consent-cookie.js';
 import type { IdpClient } from './idp-client.js';
+import type { RegistrationReaper } from './registration-reaper.js';
 import type { UpstreamClients } from './upstream-clients.js';
 
 /** Everything the facade's routes share. */
@@ -15,6 +16,8 @@ export interface FacadeContext {
   readonly idp: IdpClient;
   readonly clients: ClientRegistry;
   readonly upstreams: UpstreamClients;
+  /** Deletes expired IdP clients (RFC 7592); `undefined` with the `static` adapter or `idpCleanup` off. */
+  readonly reaper: RegistrationReaper | undefined;
   readonly consent: ConsentCookies;
   /** The proxy's redirect URI at the IdP. */
   readonly callbackUrl: string;

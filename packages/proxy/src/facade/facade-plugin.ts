@@ -1,7 +1,7 @@
 import formbody from '@fastify/formbody';
 import { createGuardedFetch } from '@portcullis/idp/guarded-fetch';
 import { InvalidClientError, OAuthError } from '@portcullis/metadata';
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { ProxyError } from '../errors.js';
 import type { ResolvedProxyOptions } from '../options.js';
@@ -15,7 +15,9 @@ import { IdpClient } from './idp-client.js';
 import { metadataRoutes } from './metadata.js';
 import { sendErrorPage } from './pages.js';
 import { registerRoute } from './register.js';
+import { RegistrationReaper } from './registration-reaper.js';
 import { revokeRoute } from './revoke.js';
+import { StoreSealer } from './sealed.js';
 import { tokenRoute } from './token.js';
 import { UpstreamClients } from './upstream-clients.js';
 
@@ -26,7 +28,11 @@ export interface FacadePluginOptions {
 }
 
 /** Build the shared context of the facade's routes from the resolved options. */
-export function createFacadeContext(options: ResolvedProxyOptions, store: Store): FacadeContext {
+export function createFacadeContext(
+  options: ResolvedProxyOptions,
+  store: Store,
+  log: FastifyBaseLogger,
+): FacadeContext {
   const facade = options.facade;
   if (facade === undefined) throw new TypeError('the facade needs mode "facade"');
   const idp = new IdpClient(options.idp.issuer, facade.idpTimeoutMs);
@@ -40,6 +46,19 @@ export function createFacadeContext(options: ResolvedProxyOptions, store: Store)
         maxBytes: facade.cimd.maxBytes,
       })
     : undefined;
+  const sealer = facade.storeKey === undefined ? undefined : new StoreSealer(facade.storeKey);
+  let upstreams: UpstreamClients | undefined;
+  const reaper =
+    facade.adapter === 'static' || !facade.idpCleanup.enabled
+      ? undefined
+      : new RegistrationReaper({
+          store,
+          idp,
+          sealer,
+          log,
+          inUse: (owner, clientId) => upstreams?.uses(owner, clientId) ?? Promise.resolve(true),
+        });
+  upstreams = new UpstreamClients({ facade, idp, store, callbackUrl, clientTtlMs, sealer, reaper });
   return {
     options,
     facade,
@@ -52,9 +71,36 @@ export function createFacadeContext(options: ResolvedProxyOptions, store: Store)
       fetchDocument,
       allowLoopbackHttp: facade.cimd.allowHttpLoopback,
     }),
-    upstreams: new UpstreamClients({ facade, idp, store, callbackUrl, clientTtlMs }),
+    upstreams,
+    reaper,
     consent: new ConsentCookies(store, facade.cookieSecret),
   };
+}
+
+/**
+ * Sweep for expired IdP clients every `facade.idpCleanup.intervalMs` (never two sweeps at once), until the
+ * server closes. A sweep that fails (store unavailable) is logged and tried again next time.
+ */
+function scheduleCleanup(app: FastifyInstance, reaper: RegistrationReaper, intervalMs: number): void {
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    reaper
+      .sweep()
+      .then((result) => {
+        if (result.deleted + result.retried + result.dropped > 0)
+          app.log.info(result, 'facade: IdP client cleanup');
+      })
+      .catch((error: unknown) =>
+        app.log.warn({ err: error }, 'facade: IdP client cleanup failed; next sweep will retry'),
+      )
+      .finally(() => {
+        running = false;
+      });
+  }, intervalMs);
+  timer.unref();
+  app.addHook('onClose', async () => clearInterval(timer));
 }
 
 function isTimeout(error: unknown): boolean {
@@ -139,8 +185,9 @@ function publicCors(api: FastifyInstance): void {
  */
 export const facadePlugin = fp(
   async (app: FastifyInstance, { options, store }: FacadePluginOptions) => {
-    const context = createFacadeContext(options, store);
+    const context = createFacadeContext(options, store, app.log);
     const facade = context.facade;
+    if (context.reaper !== undefined) scheduleCleanup(app, context.reaper, facade.idpCleanup.intervalMs);
     if (facade.adapter !== 'static' && facade.storeKey === undefined && options.store.kind === 'redis') {
       app.log.warn(
         'facade.storeKey is not set: the IdP client secrets of registered clients sit in Redis in plain text; set facade.storeKey (32+ characters) to encrypt them',

@@ -18,6 +18,23 @@ function clientAuthOf(credentials: UpstreamCredentials): oauth.ClientAuth {
 }
 
 /**
+ * How to manage one client registered at the IdP (RFC 7592): its `registration_client_uri` and
+ * `registration_access_token`.
+ * @see https://www.rfc-editor.org/rfc/rfc7592#section-3
+ */
+export interface RegistrationManagement {
+  readonly uri: string;
+  readonly token: string;
+}
+
+/** A client the proxy registered at the IdP, and how to delete it again when the IdP allows it. */
+export interface RegisteredClient {
+  readonly credentials: UpstreamCredentials;
+  /** Absent when the IdP returned no management data, or a URI off its registration endpoint's origin. */
+  readonly management: RegistrationManagement | undefined;
+}
+
+/**
  * The proxy's view of the IdP as an OAuth client: its authorization server metadata (discovered once, then
  * cached; a failed discovery is retried on the next call), dynamic registration, and token requests. Built
  * on oauth4webapi, which does discovery (with the RFC 8414 §3.3 issuer check), registration and client
@@ -85,12 +102,9 @@ export class IdpClient {
    * Register a client at the IdP (RFC 7591) and return how to authenticate as it.
    * @see https://www.rfc-editor.org/rfc/rfc7591#section-3
    */
-  async register(
-    metadata: Record<string, unknown>,
-    initialAccessToken?: string,
-  ): Promise<UpstreamCredentials> {
+  async register(metadata: Record<string, unknown>, initialAccessToken?: string): Promise<RegisteredClient> {
     const as = await this.metadata();
-    await this.endpoint('registration_endpoint');
+    const endpoint = await this.endpoint('registration_endpoint');
     let client: oauth.OmitSymbolProperties<oauth.Client>;
     try {
       const response = await oauth.dynamicClientRegistrationRequest(as, metadata as Partial<oauth.Client>, {
@@ -113,12 +127,42 @@ export class IdpClient {
     }
     const secret = typeof client.client_secret === 'string' ? client.client_secret : undefined;
     const method = client.token_endpoint_auth_method;
+    const uri = client.registration_client_uri;
+    const token = client.registration_access_token;
+    // The proxy will send the token to this URI later: only to the origin it registered at.
+    const management =
+      typeof uri === 'string' &&
+      typeof token === 'string' &&
+      token !== '' &&
+      URL.parse(uri)?.origin === new URL(endpoint).origin
+        ? { uri, token }
+        : undefined;
     return {
-      clientId: client.client_id,
-      clientSecret: secret,
-      authMethod:
-        secret === undefined ? 'none' : method === 'client_secret_post' ? method : 'client_secret_basic',
+      credentials: {
+        clientId: client.client_id,
+        clientSecret: secret,
+        authMethod:
+          secret === undefined ? 'none' : method === 'client_secret_post' ? method : 'client_secret_basic',
+      },
+      management,
     };
+  }
+
+  /**
+   * Delete a client this proxy registered (RFC 7592 §2.3): `DELETE` its `registration_client_uri` with its
+   * registration access token; the IdP's HTTP status (204 when deleted). Rejects when the IdP cannot be
+   * reached in time.
+   * @see https://www.rfc-editor.org/rfc/rfc7592#section-2.3
+   */
+  async deleteRegistration(management: RegistrationManagement): Promise<number> {
+    const response = await fetch(management.uri, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${management.token}` },
+      redirect: 'manual',
+      signal: AbortSignal.timeout(this.#timeoutMs),
+    });
+    await response.body?.cancel();
+    return response.status;
   }
 
   /**

@@ -2,7 +2,8 @@ import type { FacadeOptions } from '../options-facade.js';
 import type { JsonValue, Store } from '../store.js';
 import { type FacadeClient, NS } from './clients.js';
 import type { IdpClient, UpstreamCredentials } from './idp-client.js';
-import { isSealed, StoreSealer } from './sealed.js';
+import type { RegistrationReaper } from './registration-reaper.js';
+import { isSealed, type StoreSealer } from './sealed.js';
 
 /**
  * The registration request the proxy sends to the IdP for one MCP client: its own callback as the only
@@ -43,6 +44,10 @@ export interface UpstreamClientsOptions {
   readonly store: Store;
   readonly callbackUrl: string;
   readonly clientTtlMs: number;
+  /** Seals the credentials in the store; `undefined` without `facade.storeKey`. */
+  readonly sealer: StoreSealer | undefined;
+  /** Deletes the IdP clients registered here once they expire; `undefined` when that is off. */
+  readonly reaper: RegistrationReaper | undefined;
 }
 
 /**
@@ -55,8 +60,7 @@ export class UpstreamClients {
 
   constructor(options: UpstreamClientsOptions) {
     this.#o = options;
-    this.#sealer =
-      options.facade.storeKey === undefined ? undefined : new StoreSealer(options.facade.storeKey);
+    this.#sealer = options.sealer;
   }
 
   /** True when every MCP client shares one IdP client (so the proxy must ask for consent, PX-03). */
@@ -79,21 +83,38 @@ export class UpstreamClients {
     const known = await this.#read(client.client_id, stored);
     if (known !== undefined) return known;
     const adapter = facade.adapter === 'keycloak' ? 'keycloak' : 'rfc7591';
-    const registered = await this.#o.idp.register(
+    const { credentials, management } = await this.#o.idp.register(
       upstreamRegistration(adapter, client, this.#o.callbackUrl),
       facade.initialAccessToken,
     );
-    const value = { ...registered } as unknown as JsonValue;
+    const value = { ...credentials } as unknown as JsonValue;
     const kept = this.#sealer === undefined ? value : await this.#sealer.seal(client.client_id, value);
+    const reaper = this.#o.reaper;
+    const owner = client.client_id;
+    // Remembered before it is used, so that no IdP client escapes deletion when storing it fails.
+    if (reaper !== undefined && management !== undefined) {
+      await reaper.remember(credentials.clientId, owner, management, Date.now() + this.#o.clientTtlMs);
+    }
     // An entry that did not open (another storeKey, or written in plain text before one was set) is replaced.
     if (stored !== undefined) {
       await store.set(NS.upstream, client.client_id, kept, this.#o.clientTtlMs);
-      return registered;
+      return credentials;
     }
-    if (await store.setIfAbsent(NS.upstream, client.client_id, kept, this.#o.clientTtlMs)) return registered;
-    // Another replica registered the same client at the same time: use the one it kept.
+    if (await store.setIfAbsent(NS.upstream, client.client_id, kept, this.#o.clientTtlMs)) return credentials;
+    // Another replica registered the same client at the same time: use the one it kept, drop this one.
+    if (reaper !== undefined && management !== undefined) {
+      void reaper.discard(credentials.clientId, owner, management).catch(() => {});
+    }
     const winner = await this.#read(client.client_id, await store.get(NS.upstream, client.client_id));
-    return winner ?? registered;
+    return winner ?? credentials;
+  }
+
+  /** True while `owner`'s entry here names the IdP client `clientId`, or cannot be read by this replica. */
+  async uses(owner: string, clientId: string): Promise<boolean> {
+    const stored = await this.#o.store.get(NS.upstream, owner);
+    if (stored === undefined) return false;
+    const known = await this.#read(owner, stored);
+    return known === undefined || known.clientId === clientId;
   }
 
   async #read(clientId: string, stored: JsonValue | undefined): Promise<UpstreamCredentials | undefined> {

@@ -17,6 +17,7 @@ import type { FastifyInstance } from 'fastify';
 import { exportJWK, generateKeyPair } from 'jose';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MemoryStore } from '../../src/index.js';
 import { registerPublicClient, tokenRequest } from '../helpers/facade.js';
 import { modernCall, type RunningProxy, startProxy } from '../helpers/proxy.js';
 
@@ -36,6 +37,7 @@ describe.skipIf(problem !== undefined && !inCi)(
     let facade: RunningProxy;
     let direct: RunningProxy;
     let checked: RunningProxy;
+    const facadeStore = new MemoryStore();
 
     beforeAll(async () => {
       if (problem !== undefined) throw new Error(`CI must run the Keycloak proxy tests, but: ${problem}`);
@@ -64,7 +66,12 @@ describe.skipIf(problem !== undefined && !inCi)(
         upstream: { url: upstreamUrl, identity: { mode: 'jwt' as const, privateJwk } },
         scopes: { default: ['mcp:tools'] },
       };
-      facade = await startProxy(facadePort, { ...common, mode: 'facade', facade: { adapter: 'keycloak' } });
+      facade = await startProxy(facadePort, {
+        ...common,
+        mode: 'facade',
+        facade: { adapter: 'keycloak', idpCleanup: { intervalMs: 200 } },
+        store: facadeStore,
+      });
       direct = await startProxy(directPort, { ...common, publicUrl });
       // Asks Keycloak about every token, so revocation counts at once. The realm's introspection client is
       // named by the resource URL: Keycloak answers only clients in the token's aud.
@@ -128,6 +135,51 @@ describe.skipIf(problem !== undefined && !inCi)(
       });
       expect(refreshed.status).toBe(200);
       expect(audienceOf(decodeJwtPayload(String(refreshed.body.access_token)))).toContain(facade.mcp);
+    });
+
+    it('facade: the Keycloak client registered for an MCP client is deleted at Keycloak once it expires here (RFC 7592)', async () => {
+      const client = await registerPublicClient(facade.url, 'Keycloak cleanup test');
+      const idpClient = (await facadeStore.get('facade-upstream', client.clientId)) as Record<string, string>;
+      const entry = (await facadeStore.get('facade-reap', String(idpClient.clientId))) as {
+        due: number;
+        management: { uri: string };
+      };
+      expect(entry.management.uri).toBe(
+        `${kc.issuer}/clients-registrations/openid-connect/${idpClient.clientId}`,
+      );
+      // Keycloak rotates the registration access token on a read, so the client is probed at the token
+      // endpoint instead: known client, bad grant → 400 invalid_grant; deleted client → 401 invalid_client.
+      const probe = async () => {
+        const basic = Buffer.from(
+          `${encodeURIComponent(String(idpClient.clientId))}:${encodeURIComponent(String(idpClient.clientSecret))}`,
+        ).toString('base64');
+        const response = await fetch(`${kc.issuer}/protocol/openid-connect/token`, {
+          method: 'POST',
+          headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: 'not-a-refresh-token' }),
+        });
+        return { status: response.status, error: ((await response.json()) as { error?: string }).error };
+      };
+      expect(await probe()).toEqual({ status: 400, error: 'invalid_grant' });
+
+      // The registration expires here (its TTL and due time, simulated): the next sweep deletes it at Keycloak.
+      await facadeStore.delete('facade-upstream', client.clientId);
+      await facadeStore.set(
+        'facade-reap',
+        String(idpClient.clientId),
+        { ...entry, due: Date.now() - 1 },
+        60_000,
+      );
+      // A sweep takes the entry out of the store before it calls Keycloak: wait for its log line.
+      const deadline = Date.now() + 10_000;
+      const outcome = () => facade.logs().find((line) => line.idpClientId === idpClient.clientId);
+      while (outcome() === undefined) {
+        if (Date.now() > deadline) throw new Error('the expired Keycloak client was not deleted within 10 s');
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(outcome()).toMatchObject({ status: 204, msg: expect.stringMatching(/deleted/) });
+      expect(await probe()).toEqual({ status: 401, error: 'invalid_client' });
+      expect(await facadeStore.get('facade-reap', String(idpClient.clientId))).toBeUndefined();
     });
 
     /** Alice's Keycloak token for the facade's MCP URL, from a public client registered at Keycloak itself. */

@@ -53,7 +53,14 @@ describe('facade.storeKey: IdP client credentials encrypted in the store', () =>
     const stored = await store.get('facade-upstream', client.clientId);
     expect(stored).toHaveProperty('sealed');
     expect(JSON.stringify(stored)).not.toMatch(/clientSecret|client_secret/);
-    expect(await new StoreSealer(KEY_A).open(client.clientId, stored)).toHaveProperty('clientSecret');
+    const idpClient = (await new StoreSealer(KEY_A).open(client.clientId, stored)) as Record<string, string>;
+    expect(idpClient).toHaveProperty('clientSecret');
+    // The RFC 7592 registration access token kept for the later deletion is sealed too.
+    const reap = (await store.get('facade-reap', String(idpClient.clientId))) as { management: unknown };
+    expect(reap.management).toHaveProperty('sealed');
+    const opened = await new StoreSealer(KEY_A).open(`reap:${idpClient.clientId}`, reap.management as never);
+    expect(opened).toEqual({ uri: expect.stringContaining('/register/'), token: expect.any(String) });
+    expect(JSON.stringify(reap)).not.toContain((opened as { token: string }).token);
   });
 
   it('a replica whose key cannot open an entry registers the client at the IdP again instead of failing', async () => {
