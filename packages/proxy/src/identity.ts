@@ -22,21 +22,40 @@ export interface IdentityForwarder {
 }
 
 type Signing = { key: Awaited<ReturnType<typeof importJWK>>; publicJwk: JWK };
+type JwtIdentity = Extract<ReturnType<typeof httpUpstreamOf>['identity'], { mode: 'jwt' }>;
 
-async function loadSigningKey(options: ResolvedProxyOptions): Promise<Signing> {
-  const identity = httpUpstreamOf(options).identity;
-  if (identity.mode !== 'jwt') throw new TypeError('identity mode is not jwt');
+function keyError(message: string, cause?: unknown): ProxyError {
+  return new ProxyError(
+    'ERR_PORTCULLIS_PROXY_SIGNING_KEY',
+    message,
+    cause === undefined ? undefined : { cause },
+  );
+}
+
+async function readJwkFile(file: string, option: string, what: string): Promise<JWK> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as JWK;
+  } catch (cause) {
+    throw keyError(
+      `${option} ${file} could not be read as a JSON JWK; write the ${what} as a JWK there`,
+      cause,
+    );
+  }
+}
+
+/** The public members of an EC P-256 JWK (private or public) with its `kid` (RFC 7638 thumbprint if none). */
+async function publicPart(jwk: JWK, where: string): Promise<JWK> {
+  if (jwk.kty !== 'EC' || jwk.crv !== 'P-256' || typeof jwk.x !== 'string' || typeof jwk.y !== 'string') {
+    throw keyError(`${where} must be an EC P-256 JWK (kty "EC", crv "P-256", x, y) for ES256`);
+  }
+  const { d: _d, ...publicJwk } = jwk;
+  return { ...publicJwk, kid: jwk.kid ?? (await calculateJwkThumbprint(publicJwk)) };
+}
+
+async function loadSigningKey(identity: JwtIdentity): Promise<Signing> {
   let jwk: JWK | undefined = identity.privateJwk as JWK | undefined;
   if (identity.keyFile !== undefined) {
-    try {
-      jwk = JSON.parse(await readFile(identity.keyFile, 'utf8')) as JWK;
-    } catch (cause) {
-      throw new ProxyError(
-        'ERR_PORTCULLIS_PROXY_SIGNING_KEY',
-        `upstream.identity.keyFile ${identity.keyFile} could not be read as a JSON JWK; write the private EC P-256 key as a JWK there`,
-        { cause },
-      );
-    }
+    jwk = await readJwkFile(identity.keyFile, 'upstream.identity.keyFile', 'private EC P-256 key');
   }
   if (jwk === undefined) {
     const pair = await generateKeyPair('ES256', { extractable: true });
@@ -47,14 +66,38 @@ async function loadSigningKey(options: ResolvedProxyOptions): Promise<Signing> {
     };
   }
   if (jwk.kty !== 'EC' || jwk.crv !== 'P-256' || typeof jwk.d !== 'string') {
-    throw new ProxyError(
-      'ERR_PORTCULLIS_PROXY_SIGNING_KEY',
+    throw keyError(
       'the upstream identity signing key must be a private EC P-256 JWK (kty "EC", crv "P-256", with "d") for ES256',
     );
   }
-  const { d: _d, ...publicJwk } = jwk;
-  const kid = jwk.kid ?? (await calculateJwkThumbprint(publicJwk));
-  return { key: await importJWK(jwk, 'ES256'), publicJwk: { ...publicJwk, kid } };
+  const publicJwk = await publicPart(jwk, 'the upstream identity signing key');
+  return { key: await importJWK(jwk, 'ES256'), publicJwk };
+}
+
+/**
+ * The JWKS the proxy publishes: the signing key, then the keys only published for rotation
+ * (`publishedKeyFiles`, `publishedJwks`), each with a distinct `kid`.
+ */
+async function publishedKeys(identity: JwtIdentity, signing: JWK): Promise<PublicJwks> {
+  const extra: JWK[] = [];
+  for (const [i, file] of identity.publishedKeyFiles.entries()) {
+    const jwk = await readJwkFile(file, `upstream.identity.publishedKeyFiles[${i}]`, 'EC P-256 key');
+    extra.push(await publicPart(jwk, `upstream.identity.publishedKeyFiles[${i}] (${file})`));
+  }
+  for (const [i, jwk] of identity.publishedJwks.entries()) {
+    extra.push(await publicPart(jwk as JWK, `upstream.identity.publishedJwks[${i}]`));
+  }
+  const keys = [signing, ...extra];
+  const kids = keys.map((key) => key.kid);
+  const twice = kids.find((kid, i) => kids.indexOf(kid) !== i);
+  if (twice !== undefined) {
+    throw keyError(
+      `two keys of upstream.identity have the kid ${JSON.stringify(twice)}; every published key needs its own kid (drop the duplicate, or the signing key from the published ones)`,
+    );
+  }
+  return Object.freeze({
+    keys: Object.freeze(keys.map((key) => Object.freeze({ ...key, alg: 'ES256', use: 'sig' }))),
+  });
 }
 
 function callerOf(auth: AuthInfo): { subject: string; issuer: string; clientId: string; scope: string } {
@@ -76,12 +119,11 @@ function callerOf(auth: AuthInfo): { subject: string; issuer: string; clientId: 
  */
 async function jwtForwarder(options: ResolvedProxyOptions): Promise<IdentityForwarder> {
   const identity = httpUpstreamOf(options).identity;
-  const ttl = identity.mode === 'jwt' ? identity.ttlSeconds : 60;
-  const signing = await loadSigningKey(options);
+  if (identity.mode !== 'jwt') throw new TypeError('identity mode is not jwt');
+  const ttl = identity.ttlSeconds;
+  const signing = await loadSigningKey(identity);
   const cache = new Map<string, { jwt: string; iat: number; exp: number }>();
-  const jwks: PublicJwks = Object.freeze({
-    keys: Object.freeze([{ ...signing.publicJwk, alg: 'ES256', use: 'sig' }]),
-  });
+  const jwks = await publishedKeys(identity, signing.publicJwk);
   return {
     jwks,
     headerNames: ['authorization'],

@@ -41,6 +41,14 @@ const identitySchema = z.discriminatedUnion('mode', [
     keyFile: z.string().min(1).optional(),
     /** The private signing key as a JWK object (programmatic alternative to `keyFile`). */
     privateJwk: z.record(z.string(), z.unknown()).optional(),
+    /**
+     * Key rotation: files of further EC P-256 JWKs (public, or private with `d` dropped) published in the
+     * JWKS next to the signing key but never used to sign: the next key before replicas switch to it, the
+     * previous one until the identities it signed have expired. Default: none.
+     */
+    publishedKeyFiles: z.array(z.string().min(1)).default([]),
+    /** The same as JWK objects (programmatic alternative to `publishedKeyFiles`). */
+    publishedJwks: z.array(z.record(z.string(), z.unknown())).default([]),
   }),
   z.strictObject({
     /** Forward the identity in configured headers (for upstreams that trust a private network). */
@@ -81,7 +89,12 @@ export const httpUpstreamSchema = z.strictObject({
   timeoutMs: z.number().int().positive().default(DEFAULT_UPSTREAM_TIMEOUT_MS),
   /** Extra client request headers to forward (the MCP headers always are). */
   forwardHeaders: z.array(headerName).default([]),
-  identity: identitySchema.default({ mode: 'jwt', ttlSeconds: DEFAULT_IDENTITY_TTL_S }),
+  identity: identitySchema.default({
+    mode: 'jwt',
+    ttlSeconds: DEFAULT_IDENTITY_TTL_S,
+    publishedKeyFiles: [],
+    publishedJwks: [],
+  }),
   /** The 2024-11-05 HTTP+SSE transport: upstream paths (on `url`'s origin), served by the proxy at the same paths. */
   legacySse: legacySseSchema.default({ ...DEFAULT_LEGACY_SSE }),
 });

@@ -1,8 +1,10 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '@portcullis/test-support';
+import { createReferenceMcpServer } from '@portcullis/app-mcp-server';
+import { freePort, startLocalIssuer } from '@portcullis/test-support';
 import { createLocalJWKSet, decodeJwt, exportJWK, generateKeyPair, jwtVerify } from 'jose';
+import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import {
   createIdentityForwarder,
@@ -11,7 +13,7 @@ import {
   resolveOptions,
   SessionBindings,
 } from '../src/index.js';
-import { startProxy } from './helpers/proxy.js';
+import { modernCall, startProxy } from './helpers/proxy.js';
 
 const base = {
   idp: { issuer: 'http://localhost:8080', jwksUri: 'http://localhost:8080/jwks' },
@@ -111,6 +113,120 @@ describe('the forwarded identity', () => {
       upstream: { ...base.upstream, identity: { mode: 'jwt', keyFile: join(dir, 'none.json') } },
     });
     await expect(createIdentityForwarder(missing)).rejects.toBeInstanceOf(ProxyError);
+  });
+});
+
+/** A private EC P-256 JWK with `kid`. */
+async function privateKeyJwk(kid?: string) {
+  const { privateKey } = await generateKeyPair('ES256', { extractable: true });
+  const jwk = await exportJWK(privateKey);
+  return kid === undefined ? jwk : { ...jwk, kid };
+}
+
+describe('signing-key rotation: keys published but not used to sign', () => {
+  it('publishes publishedKeyFiles and publishedJwks (public members only) next to the signing key, and signs with that key', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'portcullis-proxy-'));
+    const next = join(dir, 'next.jwk.json');
+    await writeFile(next, JSON.stringify(await privateKeyJwk('key-2')));
+    const previous = await privateKeyJwk();
+    const { d: _d, ...previousPublic } = previous;
+    const forwarder = await createIdentityForwarder(
+      resolveOptions({
+        ...base,
+        upstream: {
+          ...base.upstream,
+          identity: {
+            mode: 'jwt',
+            privateJwk: await privateKeyJwk('key-1'),
+            publishedKeyFiles: [next],
+            publishedJwks: [previousPublic],
+          },
+        },
+      }),
+    );
+    const kids = forwarder.jwks.keys.map((key) => key.kid);
+    expect(kids.slice(0, 2)).toEqual(['key-1', 'key-2']);
+    expect(kids[2]).toMatch(/^[\w-]{43}$/);
+    for (const key of forwarder.jwks.keys) {
+      expect(key).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256', use: 'sig' });
+      expect(key.d).toBeUndefined();
+    }
+    const { authorization } = await forwarder.headersFor(auth('sha256:rotation'));
+    const jwt = String(authorization).slice('Bearer '.length);
+    const { protectedHeader } = await jwtVerify(jwt, createLocalJWKSet({ keys: [...forwarder.jwks.keys] }));
+    expect(protectedHeader.kid).toBe('key-1');
+  });
+
+  it('refuses a published key that is not EC P-256, cannot be read, or repeats a kid, naming the option', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'portcullis-proxy-'));
+    const rsa = join(dir, 'rsa.json');
+    await writeFile(rsa, JSON.stringify({ kty: 'RSA', n: 'AQAB', e: 'AQAB' }));
+    const attempt = (identity: Record<string, unknown>) =>
+      createIdentityForwarder(
+        resolveOptions({
+          ...base,
+          upstream: { ...base.upstream, identity: { mode: 'jwt', ...identity } },
+        }),
+      );
+    await expect(attempt({ publishedKeyFiles: [rsa] })).rejects.toMatchObject({
+      code: 'ERR_PORTCULLIS_PROXY_SIGNING_KEY',
+      message: expect.stringContaining('upstream.identity.publishedKeyFiles[0]'),
+    });
+    await expect(attempt({ publishedKeyFiles: [join(dir, 'missing.json')] })).rejects.toMatchObject({
+      message: expect.stringMatching(/publishedKeyFiles\[0\] .*missing\.json could not be read/),
+    });
+    const signing = await privateKeyJwk('same');
+    await expect(
+      attempt({ privateJwk: signing, publishedJwks: [await privateKeyJwk('same')] }),
+    ).rejects.toMatchObject({ message: expect.stringContaining('the kid "same"') });
+  });
+
+  it('[PX-02] rolls from one key to the next with no failed call: replicas on either key serve one upstream', async () => {
+    const issuer = await startLocalIssuer();
+    const [portA, portB, upstreamPort] = [await freePort(), await freePort(), await freePort()];
+    const publicUrl = `http://localhost:${portA}`;
+    const upstreamUrl = `http://127.0.0.1:${upstreamPort}/mcp`;
+    const [key1, key2] = [await privateKeyJwk('key-1'), await privateKeyJwk('key-2')];
+    const publicOf = ({ d: _d, ...rest }: Record<string, unknown>) => rest;
+    // The upstream reads the JWKS of replica A only, as behind a load balancer it reads one of them.
+    const upstream = createReferenceMcpServer({
+      resource: upstreamUrl,
+      issuer: publicUrl,
+      jwksUri: `${publicUrl}/.well-known/jwks.json`,
+      logger: pino({ level: 'silent' }),
+    });
+    await upstream.listen({ host: '127.0.0.1', port: upstreamPort });
+    const replica = (port: number, signing: Record<string, unknown>, published: Record<string, unknown>) =>
+      startProxy(port, {
+        publicUrl,
+        idp: { issuer: issuer.issuer, jwksUri: issuer.jwksUri },
+        upstream: {
+          url: upstreamUrl,
+          identity: { mode: 'jwt', privateJwk: signing, publishedJwks: [publicOf(published)] },
+        },
+        scopes: { default: ['mcp:tools'] },
+      });
+    // Mid-rotation: A still signs with key 1 and already publishes key 2; B signs with key 2 and still
+    // publishes key 1.
+    const a = await replica(portA, key1, key2);
+    const b = await replica(portB, key2, key1);
+    try {
+      const token = await issuer.sign(`${publicUrl}/mcp`);
+      const hello = { method: 'tools/call', params: { name: 'hello-world', arguments: { name: 'joe' } } };
+      for (const proxy of [a, b, a, b]) {
+        const call = await modernCall(proxy.mcp, token, hello);
+        expect(call.status).toBe(200);
+        expect(await call.text()).toContain('Hello, joe!');
+      }
+      const jwks = (await (await fetch(`${publicUrl}/.well-known/jwks.json`)).json()) as {
+        keys: { kid: string }[];
+      };
+      expect(jwks.keys.map((key) => key.kid)).toEqual(['key-1', 'key-2']);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+      await upstream.close();
+      await issuer.close();
+    }
   });
 });
 
