@@ -5,7 +5,7 @@ import {
   DEFAULT_REDIS_CONNECT_TIMEOUT_MS,
   DEFAULT_REDIS_KEY_PREFIX,
 } from './options.js';
-import { checkTtl, type JsonValue, type Store, storeKey } from './store.js';
+import { checkDelta, checkTtl, type JsonValue, type Store, storeKey } from './store.js';
 import { redactRedisUrl } from './store-factory.js';
 
 /** Options of {@link RedisStore}. */
@@ -121,6 +121,17 @@ export class RedisStore implements Store {
     const full = storeKey(namespace, key);
     checkTtl(ttlMs);
     return (await this.#run((c) => c.pexpire(full, ttlMs))) === 1;
+  }
+
+  /** `INCRBY` and `PEXPIRE` in one `MULTI`. */
+  async increment(namespace: string, key: string, delta: number, ttlMs: number): Promise<number> {
+    const full = storeKey(namespace, key);
+    checkDelta(delta);
+    checkTtl(ttlMs);
+    const results = await this.#run((c) => c.multi().incrby(full, delta).pexpire(full, ttlMs).exec());
+    const [error, value] = results?.[0] ?? [new Error('the transaction was discarded'), undefined];
+    if (error !== null) throw new TypeError(`store entry ${full} does not hold a counter (${error.message})`);
+    return Number(value);
   }
 
   async delete(namespace: string, key: string): Promise<void> {

@@ -45,6 +45,10 @@ class DeferredStore implements Store {
     return (await this.#ready).touch(namespace, key, ttlMs);
   }
 
+  async increment(namespace: string, key: string, delta: number, ttlMs: number): Promise<number> {
+    return (await this.#ready).increment(namespace, key, delta, ttlMs);
+  }
+
   async delete(namespace: string, key: string): Promise<void> {
     return (await this.#ready).delete(namespace, key);
   }

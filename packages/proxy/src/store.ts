@@ -30,6 +30,11 @@ export interface Store {
   take(namespace: string, key: string): Promise<JsonValue | undefined>;
   /** Give a live `key` a new lifetime of `ttlMs`; `false` (and nothing stored) when it is absent. */
   touch(namespace: string, key: string, ttlMs: number): Promise<boolean>;
+  /**
+   * Add `delta` (a whole number) to the counter under `key` (0 when absent or expired), give it a lifetime of
+   * `ttlMs`, and return its new value. Atomic: concurrent increments are all counted.
+   */
+  increment(namespace: string, key: string, delta: number, ttlMs: number): Promise<number>;
   /** Remove `key` (nothing happens when it is absent). */
   delete(namespace: string, key: string): Promise<void>;
   /**
@@ -61,10 +66,26 @@ export function checkTtl(ttlMs: number): void {
     throw new TypeError('store TTLs must be positive integers (ms)');
 }
 
+/** Throws a `TypeError` when `delta` is not a whole number. */
+export function checkDelta(delta: number): void {
+  if (!Number.isSafeInteger(delta)) throw new TypeError('store increments must be whole numbers');
+}
+
 /** `true` when `value` has every method of {@link Store} (for a store passed programmatically). */
 export function isStore(value: unknown): value is Store {
   if (typeof value !== 'object' || value === null) return false;
-  const methods = ['get', 'set', 'setIfAbsent', 'take', 'touch', 'delete', 'keys', 'ping', 'close'];
+  const methods = [
+    'get',
+    'set',
+    'setIfAbsent',
+    'take',
+    'touch',
+    'increment',
+    'delete',
+    'keys',
+    'ping',
+    'close',
+  ];
   return methods.every((m) => typeof (value as Record<string, unknown>)[m] === 'function');
 }
 
@@ -143,6 +164,16 @@ export class MemoryStore implements Store {
     if (entry === undefined) return false;
     entry.until = Date.now() + ttlMs;
     return true;
+  }
+
+  async increment(namespace: string, key: string, delta: number, ttlMs: number): Promise<number> {
+    checkDelta(delta);
+    const full = storeKey(namespace, key);
+    const current = this.#live(full);
+    const value = (current === undefined ? 0 : Number(JSON.parse(current.value))) + delta;
+    if (!Number.isSafeInteger(value)) throw new TypeError(`store entry ${full} does not hold a counter`);
+    this.#put(full, value, ttlMs);
+    return value;
   }
 
   async delete(namespace: string, key: string): Promise<void> {

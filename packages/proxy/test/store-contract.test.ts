@@ -104,6 +104,19 @@ describe.each(kinds)('the Store contract: %s', (_name, create, skipReason) => {
     await expect(store.keys('Bad:ns')).rejects.toThrow(TypeError);
   });
 
+  test('increment counts every concurrent increment, expires, and refuses fractions', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => store.increment('count', 'n', 1, 60_000)),
+    );
+    expect([...results].sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    expect(await store.increment('count', 'n', -5, 60_000)).toBe(15);
+    expect(await store.get('count', 'n')).toBe(15);
+    expect(await store.increment('count', 'short', 2, 60)).toBe(2);
+    await sleep(300);
+    expect(await store.increment('count', 'short', 1, 60_000)).toBe(1);
+    await expect(store.increment('count', 'n', 0.5, 60_000)).rejects.toThrow(TypeError);
+  });
+
   test('take is single-use, also under concurrent takes', async () => {
     await store.set('oauth-state', 's1', { verifier: 'v' }, 60_000);
     expect(await store.take('oauth-state', 's1')).toEqual({ verifier: 'v' });

@@ -20,17 +20,30 @@ function subsetOf(values: readonly string[] | undefined, allowed: readonly strin
   }
 }
 
-/** Count registrations (approximately across replicas: get then set) and refuse past `maxClients`. */
+const DAY_MS = 24 * 3600 * 1000;
+
+/**
+ * Count a registration and refuse it past `registration.maxClients`. Registrations are counted per day
+ * (`facade-count:clients:<day>`, atomic increments, so replicas never exceed the cap together); a day's
+ * registrations stop counting once they have expired (`ttl.clientDays`), to the day. A registration refused
+ * because another one raced it to the last place takes its count back.
+ */
 async function countRegistration(context: FacadeContext): Promise<void> {
-  const ttl = context.facade.ttl.clientDays * 24 * 3600 * 1000;
-  const current = await context.store.get(NS.count, 'clients');
-  const count = typeof current === 'number' ? current : 0;
-  if (count >= context.facade.registration.maxClients) {
+  const { store } = context;
+  const days = context.facade.ttl.clientDays;
+  const ttl = (days + 1) * DAY_MS;
+  const today = Math.floor(Date.now() / DAY_MS);
+  const mine = await store.increment(NS.count, `clients:${today}`, 1, ttl);
+  const earlier = await Promise.all(
+    Array.from({ length: days - 1 }, (_, i) => store.get(NS.count, `clients:${today - 1 - i}`)),
+  );
+  const total = earlier.reduce<number>((sum, value) => sum + (typeof value === 'number' ? value : 0), mine);
+  if (total > context.facade.registration.maxClients) {
+    await store.increment(NS.count, `clients:${today}`, -1, ttl);
     throw new TemporarilyUnavailableError(
-      'the proxy holds as many registered clients as it is configured to',
+      'the proxy holds as many registered clients as it is configured to; try again once older registrations expire',
     );
   }
-  await context.store.set(NS.count, 'clients', count + 1, ttl);
 }
 
 async function register(context: FacadeContext, request: FastifyRequest, reply: FastifyReply) {

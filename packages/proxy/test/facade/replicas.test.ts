@@ -1,8 +1,10 @@
 import { CookieBrowser, freePort } from '@portcullis/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RedisStore } from '../../src/redis-store.js';
 import {
   authorizationRequest,
   type FacadeStack,
+  registerAt,
   registerPublicClient,
   startFacadeStack,
   staticAdapter,
@@ -97,6 +99,42 @@ describe.skipIf(skip !== undefined)(
         params: { name: 'hello-world', arguments: { name: 'joe' } },
       });
       expect(await call.text()).toContain('Hello, joe!');
+    });
+
+    it('registration.maxClients holds across replicas, and registrations stop counting once expired', async () => {
+      const options = stack.options as Extract<typeof stack.options, { mode: 'facade' }>;
+      const store = { kind: 'redis', url: redis.url, keyPrefix: 'capped:' } as const;
+      const capped = {
+        ...options,
+        publicUrl: stack.issuer,
+        facade: { ...options.facade, registration: { maxClients: 3 } },
+        store,
+      };
+      const [c, d] = [await startProxy(await freePort(), capped), await startProxy(await freePort(), capped)];
+      const raw = new RedisStore({ url: redis.url, keyPrefix: 'capped:' });
+      const metadata = { redirect_uris: ['http://127.0.0.1:3000/cb'], token_endpoint_auth_method: 'none' };
+      try {
+        const results = await Promise.all(
+          Array.from({ length: 8 }, (_, i) => registerAt(`${(i % 2 === 0 ? c : d).url}/register`, metadata)),
+        );
+        expect(results.filter((r) => r.status === 201)).toHaveLength(3);
+        const refused = results.filter((r) => r.status !== 201);
+        expect(refused).toHaveLength(5);
+        for (const r of refused) {
+          expect(r).toMatchObject({ status: 503, body: { error: 'temporarily_unavailable' } });
+        }
+
+        // Counted per day over ttl.clientDays (90): registrations 90 days old have expired and free their places.
+        const today = Math.floor(Date.now() / 86_400_000);
+        await raw.set('facade-count', `clients:${today}`, 0, 60_000);
+        await raw.set('facade-count', `clients:${today - 90}`, 3, 60_000);
+        expect((await registerAt(`${c.url}/register`, metadata)).status).toBe(201);
+        await raw.set('facade-count', `clients:${today - 89}`, 2, 60_000);
+        expect((await registerAt(`${d.url}/register`, metadata)).status).toBe(503);
+      } finally {
+        await raw.close();
+        await Promise.all([c.close(), d.close()]);
+      }
     });
   },
 );
