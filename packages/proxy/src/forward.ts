@@ -166,14 +166,36 @@ export function createForwardHandler(context: ForwardContext) {
     logDecision(request, status, reply.elapsedTime);
     reply.hijack();
     const responseHeaders = Object.assign(reply.getHeaders(), clientResponseHeaders(exchange.headers));
-    if (streaming) responseHeaders['x-accel-buffering'] = 'no';
-    raw.writeHead(status, responseHeaders as Record<string, string | string[]>);
-    // An SSE stream may stay silent for a long time: its headers leave at once. Other answers leave whole,
-    // head, body and end in one write when the body is one chunk.
-    if (streaming) raw.flushHeaders();
-    exchange.pipeTo(raw, !streaming, () => {
+    const onClose = () => {
       inFlight.delete(exchange);
       if (streaming) metrics.openStreams.dec();
+    };
+    // An SSE stream may stay silent for a long time: its headers leave at once and it has no idle limit.
+    if (streaming) {
+      responseHeaders['x-accel-buffering'] = 'no';
+      raw.writeHead(status, responseHeaders as Record<string, string | string[]>);
+      raw.flushHeaders();
+      exchange.pipeTo(raw, false, onClose);
+      return;
+    }
+    // Other answers leave whole (head, body and end in one write when the body is one chunk), and a body
+    // that stops for upstream.timeoutMs is a 504 when nothing has been sent yet, else a cut response.
+    exchange.pipeTo(raw, true, onClose, {
+      idleMs: upstream.timeoutMs,
+      writeHead: () => raw.writeHead(status, responseHeaders as Record<string, string | string[]>),
+      onStall: () => {
+        metrics.upstreamErrors.inc({ kind: 'timeout' });
+        request.log.warn(
+          { kind: 'timeout', status },
+          `upstream answer stalled: no body within ${upstream.timeoutMs} ms of its headers; answered 504`,
+        );
+        const message = `the upstream MCP server sent no answer body within ${upstream.timeoutMs} ms`;
+        raw.writeHead(504, { ...reply.getHeaders(), 'content-type': 'application/json' } as Record<
+          string,
+          string
+        >);
+        raw.end(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: JSONRPC_SERVER_ERROR, message } }));
+      },
     });
   };
 }

@@ -9,6 +9,16 @@ function aborted(message: string): Error {
 }
 
 /**
+ * For an answer that is not a stream: its head is written just before its first byte (`writeHead`), and the body
+ * may not pause for more than `idleMs`; `onStall` answers the client when it stalls before anything was sent.
+ */
+export interface StallGuard {
+  readonly idleMs: number;
+  readonly writeHead: () => void;
+  readonly onStall: () => void;
+}
+
+/**
  * One forwarded request, as an undici dispatch handler that writes the upstream's body straight into the
  * client's `ServerResponse`: no intermediate `Readable`, no `pipe`, no `AbortSignal` per request. Undici's
  * `request()` allocates all three for every call, a large share of the proxy's garbage collection in the
@@ -40,7 +50,16 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
   #ended = false;
   #failed = false;
   #onClose: (() => void) | undefined;
-  readonly #resume = () => this.#controller?.resume();
+  #idle: NodeJS.Timeout | undefined;
+  #writeHead: (() => void) | undefined;
+  #onStall: (() => void) | undefined;
+  /** Paused because the client is not reading: that time does not count against the idle limit. */
+  #clientBusy = false;
+  readonly #resume = () => {
+    this.#clientBusy = false;
+    this.#idle?.refresh();
+    this.#controller?.resume();
+  };
 
   constructor(timeoutMs: number, classify: ExchangeFailure) {
     this.#classify = classify;
@@ -81,11 +100,15 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
       else this.#early.push(chunk);
       return;
     }
+    this.#idle?.refresh();
     if (this.#holdLast) {
       const previous = this.#held;
       this.#held = chunk;
-      if (previous === undefined || sink.write(previous)) return;
+      if (previous === undefined) return;
+      this.#head();
+      if (sink.write(previous)) return;
     } else if (sink.write(chunk)) return;
+    this.#clientBusy = true;
     controller.pause();
     sink.once('drain', this.#resume);
   }
@@ -96,6 +119,7 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
     if (sink === undefined) return;
     const last = this.#held;
     this.#held = undefined;
+    this.#head();
     if (last === undefined) sink.end();
     else sink.end(last);
     this.#close();
@@ -120,10 +144,15 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
    * with its headers and its end in a single write: for answers that are not streams only, since it delays
    * every chunk by one.
    */
-  pipeTo(sink: ServerResponse, holdLast: boolean, onClose: () => void): void {
+  pipeTo(sink: ServerResponse, holdLast: boolean, onClose: () => void, stall?: StallGuard): void {
     this.#sink = sink;
     this.#holdLast = holdLast;
     this.#onClose = onClose;
+    if (stall !== undefined) {
+      this.#writeHead = stall.writeHead;
+      this.#onStall = stall.onStall;
+      this.#idle = setTimeout(() => this.#stalled(), stall.idleMs);
+    }
     const early = this.#early;
     this.#early = undefined;
     if (early !== undefined && this.#controller !== undefined) {
@@ -151,8 +180,40 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
     const sink = this.#sink;
     this.#sink = undefined;
     this.#discarding = true;
-    if (sink !== undefined && !this.#ended && !this.#failed) sink.end();
+    if (sink !== undefined && !this.#ended && !this.#failed) {
+      this.#head();
+      sink.end();
+    }
     if (!this.#ended && !this.#failed) this.#abort(aborted('the forwarded request was ended'));
+    this.#close();
+  }
+
+  /** Write the client's response head now, if the caller left that to the first byte (see {@link StallGuard}). */
+  #head(): void {
+    const writeHead = this.#writeHead;
+    this.#writeHead = undefined;
+    writeHead?.();
+  }
+
+  /**
+   * No body byte for `idleMs`: the upstream request is aborted. If nothing has been sent to the client yet, the
+   * caller answers instead (`onStall`); otherwise the client's response is cut, which its HTTP client reports.
+   */
+  #stalled(): void {
+    const sink = this.#sink;
+    if (sink === undefined || this.#ended || this.#failed) return;
+    if (this.#clientBusy) {
+      this.#idle?.refresh();
+      return;
+    }
+    this.#sink = undefined;
+    this.#discarding = true;
+    this.#held = undefined;
+    this.#abort(aborted('the upstream sent no body for too long'));
+    if (this.#writeHead !== undefined) {
+      this.#writeHead = undefined;
+      this.#onStall?.();
+    } else sink.destroy();
     this.#close();
   }
 
@@ -163,6 +224,7 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
   }
 
   #close(): void {
+    clearTimeout(this.#idle);
     const callback = this.#onClose;
     this.#onClose = undefined;
     callback?.();

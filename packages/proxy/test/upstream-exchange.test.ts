@@ -110,6 +110,65 @@ describe('forwarded bodies', () => {
     expect(await until(async () => (await openStreams()) === 0)).toBe(true);
   });
 
+  it('answers 504 with a JSON-RPC error, within upstream.timeoutMs, when a JSON answer stalls after its headers', async () => {
+    let upstreamClosed = false;
+    recorder.behaviour = (req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.flushHeaders();
+      req.socket.once('close', () => {
+        upstreamClosed = true;
+      });
+    };
+    const started = Date.now();
+    const res = await post(proxy.mcp, token, PING);
+    expect(res.status).toBe(504);
+    expect(await res.json()).toMatchObject({
+      jsonrpc: '2.0',
+      error: { code: -32000, message: expect.stringContaining('no answer body within 2000 ms') },
+    });
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(await until(() => upstreamClosed)).toBe(true);
+    expect(proxy.logs()).toContainEqual(expect.objectContaining({ kind: 'timeout', status: 200 }));
+  });
+
+  it('cuts a JSON answer that stalls in the middle of its body, so the client is not left waiting', async () => {
+    recorder.behaviour = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"jsonrpc":"2.0",');
+      setTimeout(() => res.write('"id":7,'), 20);
+    };
+    const res = await post(proxy.mcp, token, PING);
+    expect(res.status).toBe(200);
+    const failed = await res.text().then(
+      () => false,
+      () => true,
+    );
+    expect(failed).toBe(true);
+  });
+
+  it('does not count against the idle limit the time the client itself is not reading', async () => {
+    const payload = randomBytes(16 * 1024 * 1024);
+    recorder.behaviour = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      let written = 0;
+      const next = () => {
+        while (written < payload.length) {
+          const piece = payload.subarray(written, written + 64 * 1024);
+          written += piece.length;
+          if (!res.write(piece)) return void res.once('drain', next);
+        }
+        res.end();
+      };
+      next();
+    };
+    const res = await post(proxy.mcp, token, PING);
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    const chunks: Uint8Array[] = [(await reader.read()).value as Uint8Array];
+    await sleep(3_000); // longer than upstream.timeoutMs (2 s): the proxy holds the upstream back meanwhile
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) chunks.push(chunk.value);
+    expect(sha256(Buffer.concat(chunks))).toBe(sha256(payload));
+  });
+
   it('keeps a JSON answer whole: head, body and end reach the client together', async () => {
     recorder.behaviour = (_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
