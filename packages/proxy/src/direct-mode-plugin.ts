@@ -10,6 +10,7 @@ import type { ProxyMetrics } from './metrics.js';
 import { httpUpstreamOf, JWKS_PATH, type ResolvedProxyOptions } from './options.js';
 import type { SessionBindings } from './sessions.js';
 import { createStdioHandler } from './stdio-handler.js';
+import { ModernStdioBridge } from './stdio-modern.js';
 import { StdioSessions } from './stdio-sessions.js';
 import type { UpstreamClient } from './upstream.js';
 
@@ -41,7 +42,9 @@ export const directModePlugin = fp(
   async (app: FastifyInstance, context: DirectModePluginOptions) => {
     const { upstream } = context;
     if (upstream instanceof StdioSessions) {
-      const handler = createStdioHandler({ ...context, stdio: upstream });
+      const modern = new ModernStdioBridge(upstream, context.options.sessions.idleMs, app.log);
+      app.addHook('onClose', async () => modern.close());
+      const handler = createStdioHandler({ ...context, stdio: upstream, modern });
       await app.register(mcpProxyPlugin, { ...context, handler });
       return;
     }

@@ -1,24 +1,25 @@
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { type JSONRPCMessage, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/server';
+import type { JSONRPCMessage } from '@modelcontextprotocol/server';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { logDecision } from './auth-decision.js';
 import type { InFlight, InFlightEntry } from './in-flight.js';
 import { JSONRPC_SERVER_ERROR, MCP_SESSION_NOT_FOUND, readMcpBody, sendRpcError } from './jsonrpc.js';
 import type { ProxyMetrics } from './metrics.js';
 import type { ResolvedProxyOptions } from './options.js';
+import type { ModernStdioBridge } from './stdio-modern.js';
 import { describeExit } from './stdio-process.js';
 import { StdioSession } from './stdio-session.js';
 import { StdioSessionError, type StdioSessions } from './stdio-sessions.js';
 
-/** MCP 2026-07-28 `UnsupportedProtocolVersion`. */
-const UNSUPPORTED_PROTOCOL_VERSION = -32022;
-/** The request headers the session transport reads. */
+/** The request headers the SDK's session transport and modern handler read. */
 const TRANSPORT_HEADERS = [
   'accept',
   'content-type',
   'mcp-session-id',
   'mcp-protocol-version',
+  'mcp-method',
+  'mcp-name',
   'last-event-id',
 ];
 
@@ -26,6 +27,7 @@ const TRANSPORT_HEADERS = [
 export interface StdioHandlerContext {
   readonly options: ResolvedProxyOptions;
   readonly stdio: StdioSessions;
+  readonly modern: ModernStdioBridge;
   readonly metrics: ProxyMetrics;
   readonly inFlight: InFlight;
 }
@@ -78,11 +80,20 @@ function sendResponse(reply: FastifyReply, response: Response, context: StdioHan
   body.pipe(raw);
 }
 
+/** Answer a child that could not be started or initialized: 503 at the limit, else 502 or 504. */
+function sendStdioError(request: FastifyRequest, reply: FastifyReply, metrics: ProxyMetrics, error: unknown) {
+  if (!(error instanceof StdioSessionError)) throw error;
+  metrics.upstreamErrors.inc({ kind: error.kind });
+  request.log[error.status === 503 ? 'warn' : 'error']({ err: error }, 'stdio upstream: no child');
+  if (error.status === 503) reply.header('retry-after', '5');
+  return sendRpcError(reply, error.status, JSONRPC_SERVER_ERROR, error.publicMessage);
+}
+
 /**
  * The MCP endpoint's handler for a stdio upstream (after authentication, scopes and the session binding
  * check): `initialize` without a session spawns a child and opens a session bound to the caller; requests
  * with a session id go to that session's transport; `DELETE` ends the session and its child. 2026-07-28
- * (stateless) requests get 400 `-32022`: a stdio server is one stateful 2025-era connection.
+ * (stateless) requests go to the caller's child of the {@link ModernStdioBridge}.
  * @see https://modelcontextprotocol.io/specification/2025-11-25/basic/transports#session-management
  */
 export function createStdioHandler(context: StdioHandlerContext) {
@@ -91,13 +102,18 @@ export function createStdioHandler(context: StdioHandlerContext) {
     const sessionId = single(request.headers['mcp-session-id']);
     const body = request.method === 'POST' ? readMcpBody(request.body) : undefined;
     if (body?.modernVersion !== undefined) {
-      return sendRpcError(
-        reply,
-        400,
-        UNSUPPORTED_PROTOCOL_VERSION,
-        'this stdio upstream speaks the 2025 protocol only: send initialize and use the Mcp-Session-Id it returns',
-        { supported: [...SUPPORTED_PROTOCOL_VERSIONS], requested: body.modernVersion },
+      try {
+        await context.modern.childFor(request.mcpAuth);
+      } catch (error) {
+        return sendStdioError(request, reply, metrics, error);
+      }
+      const response = await context.modern.handle(
+        webRequest(request, options.mcpPath),
+        request.mcpAuth,
+        request.body,
       );
+      sendResponse(reply, response, context);
+      return reply;
     }
     let session: StdioSession | JSONRPCMessage | undefined;
     if (sessionId === undefined) {
@@ -114,11 +130,7 @@ export function createStdioHandler(context: StdioHandlerContext) {
       try {
         session = await stdio.open({ ...first, id }, request.mcpAuth);
       } catch (error) {
-        if (!(error instanceof StdioSessionError)) throw error;
-        metrics.upstreamErrors.inc({ kind: error.kind });
-        request.log[error.status === 503 ? 'warn' : 'error']({ err: error }, 'stdio upstream: no session');
-        if (error.status === 503) reply.header('retry-after', '5');
-        return sendRpcError(reply, error.status, JSONRPC_SERVER_ERROR, error.publicMessage);
+        return sendStdioError(request, reply, metrics, error);
       }
     } else {
       session = stdio.get(sessionId);

@@ -67,6 +67,35 @@ export class StdioSessions {
     auth: AuthInfo | undefined,
   ): Promise<StdioSession | JSONRPCMessage> {
     const max = this.upstream.maxProcesses;
+    const child = await this.spawn();
+    const response = await this.handshake(child, initialize);
+    if ('error' in response || this.#closed) {
+      // initialize refused by the server (the client gets its error), or the proxy is shutting down.
+      await child.stop();
+      if (this.#closed) throw this.#limit(max);
+      return response;
+    }
+    const id = randomUUID();
+    try {
+      await this.bindings.bind(id, auth);
+    } catch (error) {
+      await child.stop();
+      throw error;
+    }
+    const session = new StdioSession(id, child, { id: initialize.id, response }, this.log);
+    const idle = setTimeout(() => void session.end(), this.idleMs).unref();
+    session.onend = () => void this.#forget(id);
+    this.#sessions.set(id, { session, idle });
+    this.log.info({ pid: child.pid }, `[stdio ${child.pid}] started for a new session`);
+    return session;
+  }
+
+  /**
+   * Spawn a child within `upstream.maxProcesses`; it counts until it exits, and {@link close} stops it.
+   * @throws {StdioSessionError} 503 at the process limit or when closing, 502 when it cannot start.
+   */
+  async spawn(): Promise<StdioProcess> {
+    const max = this.upstream.maxProcesses;
     if (this.#closed || this.processes >= max) throw this.#limit(max);
     this.#starting += 1;
     let child: StdioProcess;
@@ -89,26 +118,7 @@ export class StdioSessions {
       this.#children.delete(child);
       this.metrics.stdioProcesses.set(this.processes);
     });
-    const response = await this.#handshake(child, initialize);
-    if ('error' in response || this.#closed) {
-      // initialize refused by the server (the client gets its error), or the proxy is shutting down.
-      await child.stop();
-      if (this.#closed) throw this.#limit(max);
-      return response;
-    }
-    const id = randomUUID();
-    try {
-      await this.bindings.bind(id, auth);
-    } catch (error) {
-      await child.stop();
-      throw error;
-    }
-    const session = new StdioSession(id, child, { id: initialize.id, response }, this.log);
-    const idle = setTimeout(() => void session.end(), this.idleMs).unref();
-    session.onend = () => void this.#forget(id);
-    this.#sessions.set(id, { session, idle });
-    this.log.info({ pid: child.pid }, `[stdio ${child.pid}] started for a new session`);
-    return session;
+    return child;
   }
 
   #limit(max: number): StdioSessionError {
@@ -147,7 +157,15 @@ export class StdioSessions {
     await Promise.all([...this.#children].map((child) => child.stop()));
   }
 
-  async #handshake(child: StdioProcess, initialize: RpcMessage & { id: string | number }) {
+  /**
+   * Send `initialize` to a fresh child and wait for its answer (`upstream.timeoutMs`); the child is stopped
+   * when it exits or does not answer in time.
+   * @throws {StdioSessionError} 502 when it exits first, 504 when it does not answer in time.
+   */
+  async handshake(
+    child: StdioProcess,
+    initialize: RpcMessage & { id: string | number },
+  ): Promise<JSONRPCMessage> {
     const { command } = this.upstream;
     let timer: NodeJS.Timeout | undefined;
     const answered = new Promise<JSONRPCMessage>((resolve) => {

@@ -1,3 +1,4 @@
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   alive,
@@ -19,6 +20,46 @@ beforeAll(async () => {
 afterAll(async () => {
   await issuer?.close();
 });
+
+/** An SDK v2 client pinned to 2026-07-28 (stateless: no session, no initialize) through the proxy. */
+async function connectModern(mcp: string, token: string): Promise<Client> {
+  const client = new Client(
+    { name: 'modern', version: '1.0.0' },
+    { versionNegotiation: { mode: { pin: '2026-07-28' } } },
+  );
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(mcp), { authProvider: { token: async () => token } }),
+  );
+  return client;
+}
+
+/** A raw 2026-07-28 `tools/call` of `pid`. */
+function modernPost(mcp: string, token: string): Promise<Response> {
+  return fetch(mcp, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${token}`,
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      'mcp-protocol-version': '2026-07-28',
+      'mcp-method': 'tools/call',
+      'mcp-name': 'pid',
+    },
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'tools/call',
+      params: {
+        name: 'pid',
+        arguments: {},
+        _meta: {
+          'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+          'io.modelcontextprotocol/clientCapabilities': {},
+        },
+      },
+    }),
+  });
+}
 
 async function errorOf(res: Response) {
   return ((await res.json()) as { error: { code: number; message: string } }).error;
@@ -87,6 +128,70 @@ describe('stdio upstream: child processes follow their sessions', () => {
       await client.close();
     } finally {
       await proxy.close();
+    }
+  });
+});
+
+describe('stdio upstream: the children of 2026-07-28 callers', () => {
+  it("stops a caller's child after sessions.idleMs without a request, and starts a new one on the next", async () => {
+    const proxy = await startStdioProxy(issuer, {}, { idleMs: 300 });
+    try {
+      const client = await connectModern(proxy.mcp, await issuer.token(proxy.mcp, 'joe'));
+      const pid = Number(await callText(client, 'pid'));
+      expect(alive(pid)).toBe(true);
+      await until(() => !alive(pid));
+      const next = Number(await callText(client, 'pid'));
+      expect(next).not.toBe(pid);
+      expect(alive(next)).toBe(true);
+      await client.close();
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('closing the proxy stops them', async () => {
+    const proxy = await startStdioProxy(issuer);
+    const pids: number[] = [];
+    for (const sub of ['joe', 'alice']) {
+      const client = await connectModern(proxy.mcp, await issuer.token(proxy.mcp, sub));
+      pids.push(Number(await callText(client, 'pid')));
+    }
+    expect(pids.every(alive)).toBe(true);
+    await proxy.close();
+    expect(pids.some(alive)).toBe(false);
+  });
+
+  it('they count against upstream.maxProcesses with the sessions: 503 with Retry-After past it', async () => {
+    const proxy = await startStdioProxy(issuer, { maxProcesses: 1 });
+    try {
+      const legacy = await connectLegacy(proxy.mcp, await issuer.token(proxy.mcp, 'joe'));
+      const refused = await modernPost(proxy.mcp, await issuer.token(proxy.mcp, 'alice'));
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get('retry-after')).toBe('5');
+      await legacy.transport.terminateSession();
+      const accepted = await modernPost(proxy.mcp, await issuer.token(proxy.mcp, 'alice'));
+      expect(accepted.status).toBe(200);
+      expect(await accepted.text()).toMatch(/"text":"\d+"/);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('answers 502 when the command cannot start, and 504 when the child does not answer initialize', async () => {
+    const missing = await startStdioProxy(issuer, { command: 'portcullis-no-such-mcp-server', args: [] });
+    try {
+      const res = await modernPost(missing.mcp, await issuer.token(missing.mcp, 'joe'));
+      expect(res.status).toBe(502);
+      expect((await errorOf(res)).message).toBe('the proxy could not start its stdio MCP server');
+    } finally {
+      await missing.close();
+    }
+    const silent = await startStdioProxy(issuer, { env: { FIXTURE_MODE: 'silent' }, timeoutMs: 300 });
+    try {
+      const res = await modernPost(silent.mcp, await issuer.token(silent.mcp, 'joe'));
+      expect(res.status).toBe(504);
+    } finally {
+      await silent.close();
     }
   });
 });

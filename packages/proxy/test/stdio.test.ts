@@ -101,7 +101,50 @@ describe('stdio upstream: a stdio MCP server behind the proxy', () => {
     await client.close();
   });
 
-  it('answers 2026-07-28 requests with 400 -32022 listing 2025 versions, so auto clients fall back', async () => {
+  it('[PX-01] a 2026-07-28 client (SDK v2 pinned to the modern era) lists and calls tools, with progress', async () => {
+    const client = new Client(
+      { name: 'modern', version: '1.0.0' },
+      { versionNegotiation: { mode: { pin: '2026-07-28' } } },
+    );
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(proxy.mcp), { authProvider: { token: async () => joe } }),
+    );
+    expect(client.getProtocolEra()).toBe('modern');
+    expect(await callText(client, 'hello-world', { name: 'modern' })).toBe('Hello, modern!');
+    expect((await client.listTools()).tools.map((t) => t.name)).toEqual(
+      expect.arrayContaining(['hello-world', 'pid']),
+    );
+    const seen: number[] = [];
+    const result = await client.callTool(
+      { name: 'progress', arguments: {} },
+      { onprogress: (p: { progress: number }) => void seen.push(p.progress) },
+    );
+    expect((result as { content: { text: string }[] }).content[0]?.text).toBe('done');
+    expect(seen).toEqual([1, 2]);
+    await client.close();
+  });
+
+  it('[PX-11] keeps one child per caller for 2026-07-28 requests: reused by its caller, never shared with another', async () => {
+    const modern = async (token: string) => {
+      const client = new Client(
+        { name: 'modern', version: '1.0.0' },
+        { versionNegotiation: { mode: { pin: '2026-07-28' } } },
+      );
+      await client.connect(
+        new StreamableHTTPClientTransport(new URL(proxy.mcp), { authProvider: { token: async () => token } }),
+      );
+      return client;
+    };
+    const [a, b] = [await modern(joe), await modern(alice)];
+    const pidA = await callText(a, 'pid');
+    expect(await callText(a, 'pid')).toBe(pidA);
+    const again = await modern(joe);
+    expect(await callText(again, 'pid')).toBe(pidA);
+    expect(await callText(b, 'pid')).not.toBe(pidA);
+    await Promise.all([a.close(), b.close(), again.close()]);
+  });
+
+  it('answers server/discover for the child, and auto-mode clients now choose 2026-07-28', async () => {
     const res = await fetch(proxy.mcp, {
       method: 'POST',
       headers: {
@@ -123,20 +166,34 @@ describe('stdio upstream: a stdio MCP server behind the proxy', () => {
         },
       }),
     });
-    expect(res.status).toBe(400);
-    const body = (await res.json()) as { error: { code: number; data: { supported: string[] } } };
-    expect(body.error.code).toBe(-32022);
-    expect(body.error.data.supported).toContain('2025-11-25');
-    expect(body.error.data.supported).not.toContain('2026-07-28');
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as {
+      result: { supportedVersions: string[]; capabilities: Record<string, unknown> };
+    };
+    expect(body.result.supportedVersions).toContain('2026-07-28');
+    expect(body.result.capabilities).toHaveProperty('tools');
 
     const client = new Client({ name: 'auto', version: '1.0.0' }, { versionNegotiation: { mode: 'auto' } });
-    const transport = new StreamableHTTPClientTransport(new URL(proxy.mcp), {
-      authProvider: { token: async () => joe },
-    });
-    await client.connect(transport);
-    expect(client.getProtocolEra()).toBe('legacy');
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(proxy.mcp), { authProvider: { token: async () => joe } }),
+    );
+    expect(client.getProtocolEra()).toBe('modern');
     expect(await callText(client, 'hello-world', { name: 'auto' })).toBe('Hello, auto!');
-    await transport.terminateSession();
+    await client.close();
+  });
+
+  it('a child that exits answers the waiting 2026-07-28 request with an error; the next request gets a new child', async () => {
+    const client = new Client(
+      { name: 'modern', version: '1.0.0' },
+      { versionNegotiation: { mode: { pin: '2026-07-28' } } },
+    );
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(proxy.mcp), { authProvider: { token: async () => alice } }),
+    );
+    const before = await callText(client, 'pid');
+    await expect(client.callTool({ name: 'crash', arguments: {} })).rejects.toThrow(/exited \(code 3\)/);
+    const after = await callText(client, 'pid');
+    expect(after).not.toBe(before);
     await client.close();
   });
 
