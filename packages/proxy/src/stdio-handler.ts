@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import type { JSONRPCMessage } from '@modelcontextprotocol/server';
+import type { AuthInfo, JSONRPCMessage } from '@modelcontextprotocol/server';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { logDecision } from './auth-decision.js';
 import type { InFlight, InFlightEntry } from './in-flight.js';
@@ -107,10 +107,15 @@ export function createStdioHandler(context: StdioHandlerContext) {
       } catch (error) {
         return sendStdioError(request, reply, metrics, error);
       }
+      const gone = new AbortController();
+      reply.raw.once('close', () => {
+        if (!reply.raw.writableFinished) gone.abort();
+      });
       const response = await context.modern.handle(
         webRequest(request, options.mcpPath),
-        request.mcpAuth,
+        request.mcpAuth as AuthInfo,
         request.body,
+        gone.signal,
       );
       sendResponse(reply, response, context);
       return reply;

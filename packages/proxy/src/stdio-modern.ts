@@ -167,21 +167,33 @@ class ModernChild {
 export class ModernStdioBridge {
   readonly #children = new Map<string, Promise<ModernChild>>();
   readonly #handler: ReturnType<typeof createMcpHandler>;
+  /** The client-gone signal of each request, keyed by the per-request copy of its AuthInfo. */
+  readonly #gone = new WeakMap<AuthInfo, AbortSignal>();
 
   constructor(
     private readonly sessions: StdioSessions,
     private readonly idleMs: number,
     private readonly log: FastifyBaseLogger,
   ) {
-    this.#handler = createMcpHandler(async ({ authInfo }) => this.#server(await this.childFor(authInfo)), {
-      legacy: 'reject',
-      onerror: (error) => log.debug({ err: error }, 'stdio 2026-07-28 bridge'),
-    });
+    this.#handler = createMcpHandler(
+      async ({ authInfo }) =>
+        this.#server(await this.childFor(authInfo), authInfo && this.#gone.get(authInfo)),
+      {
+        legacy: 'reject',
+        onerror: (error) => log.debug({ err: error }, 'stdio 2026-07-28 bridge'),
+      },
+    );
   }
 
-  /** Answer one modern request (already authenticated and authorized). */
-  handle(request: Request, authInfo: AuthInfo | undefined, parsedBody: unknown): Promise<Response> {
-    return this.#handler.fetch(request, { ...(authInfo === undefined ? {} : { authInfo }), parsedBody });
+  /**
+   * Answer one modern request (already authenticated and authorized). `gone` aborts when the client goes
+   * away: the SDK handler does not see that while it waits for a JSON result, so the bridge cancels the
+   * child's request itself.
+   */
+  handle(request: Request, authInfo: AuthInfo, parsedBody: unknown, gone: AbortSignal): Promise<Response> {
+    const own = { ...authInfo };
+    this.#gone.set(own, gone);
+    return this.#handler.fetch(request, { authInfo: own, parsedBody });
   }
 
   /**
@@ -259,7 +271,7 @@ export class ModernStdioBridge {
     return child;
   }
 
-  #server(child: ModernChild): Server {
+  #server(child: ModernChild, gone: AbortSignal | undefined): Server {
     const { serverInfo, capabilities, instructions } = child.info;
     const server = new Server(serverInfo, {
       capabilities: bridgeable(capabilities),
@@ -269,7 +281,7 @@ export class ModernStdioBridge {
       child.request(
         request.method,
         withoutEnvelope(request.params as Record<string, unknown> | undefined),
-        ctx.mcpReq.signal,
+        gone === undefined ? ctx.mcpReq.signal : AbortSignal.any([ctx.mcpReq.signal, gone]),
         (notification) => ctx.mcpReq.notify(notification as Parameters<typeof ctx.mcpReq.notify>[0]),
       ) as ReturnType<NonNullable<Server['fallbackRequestHandler']>>;
     return server;

@@ -182,6 +182,35 @@ describe('stdio upstream: a stdio MCP server behind the proxy', () => {
     await client.close();
   });
 
+  it('cancels at the child a 2026-07-28 request whose client gave up', async () => {
+    const client = new Client(
+      { name: 'modern', version: '1.0.0' },
+      { versionNegotiation: { mode: { pin: '2026-07-28' } } },
+    );
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(proxy.mcp), { authProvider: { token: async () => joe } }),
+    );
+    const controller = new AbortController();
+    const call = client.callTool({ name: 'sleep', arguments: { ms: 10_000 } }, { signal: controller.signal });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    controller.abort();
+    await expect(call).rejects.toThrow();
+    const cancelled = async () => {
+      const lines = (await readFile(stdinLog, 'utf8')).split('\n').filter(Boolean);
+      return lines
+        .map((line) => JSON.parse(line) as { method?: string; params?: { requestId?: string } })
+        .find(
+          (m) =>
+            m.method === 'notifications/cancelled' && String(m.params?.requestId).startsWith('portcullis-'),
+        );
+    };
+    const deadline = Date.now() + 3_000;
+    while ((await cancelled()) === undefined && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
+    expect(await cancelled()).toBeDefined();
+    await client.close();
+  });
+
   it('a child that exits answers the waiting 2026-07-28 request with an error; the next request gets a new child', async () => {
     const client = new Client(
       { name: 'modern', version: '1.0.0' },

@@ -50,6 +50,18 @@ server.registerTool('progress', { description: 'Reports progress twice, then ans
   }
   return { content: [{ type: 'text', text: 'done' }] };
 });
+server.registerTool(
+  'sleep',
+  {
+    description: 'Answers after ms milliseconds, or never when cancelled',
+    inputSchema: z.object({ ms: z.number() }),
+  },
+  async ({ ms }, ctx) =>
+    new Promise((resolve) => {
+      const timer = setTimeout(() => resolve({ content: [{ type: 'text', text: 'slept' }] }), ms);
+      ctx.mcpReq.signal.addEventListener('abort', () => clearTimeout(timer));
+    }),
+);
 server.registerTool('crash', { description: 'Exits with code 3 without answering' }, async () => {
   process.exit(3);
 });
