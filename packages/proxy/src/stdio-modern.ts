@@ -94,10 +94,19 @@ class ModernChild {
     const token = (params?._meta as { progressToken?: unknown } | undefined)?.progressToken;
     const answer = new Promise<JSONRPCMessage>((settle) => this.#pending.set(id, { settle, notify, token }));
     const onAbort = () => {
+      const pending = this.#pending.get(id);
+      if (pending === undefined) return;
       this.#pending.delete(id);
       this.process.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id } });
+      // Nobody reads this answer any more (the client went away or the SDK aborted); it ends the wait.
+      pending.settle({
+        jsonrpc: '2.0',
+        id,
+        error: { code: JSONRPC_SERVER_ERROR, message: 'request cancelled' },
+      });
     };
     signal.addEventListener('abort', onAbort, { once: true });
+    if (signal.aborted) queueMicrotask(onAbort);
     this.process.send({
       jsonrpc: '2.0',
       id,
