@@ -6,6 +6,8 @@ import type { StoreSealer } from './sealed.js';
 
 /** How long an entry outlives its due time, so that a sweep after an outage of all replicas still finds it. */
 const GRACE_MS = 30 * 24 * 3600 * 1000;
+/** How long an entry this replica cannot open (another `facade.storeKey`) is left to the other replicas. */
+const UNREADABLE_WAIT_MS = 7 * 24 * 3600 * 1000;
 /** A deletion the IdP could not answer (down, 5xx, timeout) is tried on this many sweeps in all. */
 export const MAX_DELETE_ATTEMPTS = 5;
 
@@ -101,13 +103,16 @@ export class RegistrationReaper {
     for (const clientId of await store.keys(NS.reap)) {
       const seen = await store.get(NS.reap, clientId);
       if (!isEntry(seen) || seen.due > now || (await this.#o.inUse(seen.owner, clientId))) continue;
+      // Sealed with a key this replica lacks: left to a replica that has it, for a while.
+      const readable = (await this.#open(clientId, seen.management)) !== undefined;
+      if (!readable && now < seen.due + UNREADABLE_WAIT_MS) continue;
       const entry = await store.take(NS.reap, clientId);
       if (!isEntry(entry)) continue;
       const management = await this.#open(clientId, entry.management);
       if (management === undefined) {
         log.warn(
           { idpClientId: clientId },
-          'facade: cannot read how to delete an expired IdP client (written with another facade.storeKey?); delete it at the IdP by hand',
+          'facade: no replica could read how to delete an expired IdP client for 7 days (written with another facade.storeKey?); delete it at the IdP by hand',
         );
         dropped++;
         continue;

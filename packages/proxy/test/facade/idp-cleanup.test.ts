@@ -3,6 +3,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IdpClient } from '../../src/facade/idp-client.js';
 import { MAX_DELETE_ATTEMPTS, RegistrationReaper } from '../../src/facade/registration-reaper.js';
+import { StoreSealer } from '../../src/facade/sealed.js';
 import { MemoryStore } from '../../src/index.js';
 import { type FacadeStack, loginThroughFacade, registerAt, startFacadeStack } from '../helpers/facade.js';
 
@@ -147,6 +148,40 @@ describe('RegistrationReaper.discard: the IdP client of a lost registration race
     const kept = (await store.get('facade-reap', 'x')) as unknown as ReapEntry;
     expect(kept.due).toBeLessThanOrEqual(Date.now());
     expect(await reaper.sweep()).toEqual({ deleted: 0, retried: 1, dropped: 0 });
+  });
+
+  it('leaves an entry sealed with another facade.storeKey to the replicas that can open it, for 7 days', async () => {
+    const { body } = await registerAt(`${stack.idp.issuer}/register`, {
+      redirect_uris: ['https://app.test/cb'],
+      application_type: 'web',
+    });
+    const management = {
+      uri: String(body.registration_client_uri),
+      token: String(body.registration_access_token),
+    };
+    const clientId = String(body.client_id);
+    const withKey = (key: string) =>
+      new RegistrationReaper({
+        store,
+        idp: new IdpClient(stack.idp.issuer, 2_000),
+        sealer: new StoreSealer(key),
+        log: pino({ level: 'silent' }),
+        inUse: async () => false,
+      });
+    const a = withKey('the store key of replica A, 32+ characters');
+    const b = withKey('the store key of replica B, 32+ characters');
+    const due = Date.now() - 1;
+    await a.remember(clientId, 'mcp-client', management, due);
+    await store.delete('facade-reap', 'x');
+    expect(await b.sweep()).toEqual({ deleted: 0, retried: 0, dropped: 0 });
+    expect(await store.get('facade-reap', clientId)).toBeDefined();
+    expect(await a.sweep()).toEqual({ deleted: 1, retried: 0, dropped: 0 });
+    expect(await readRegistration(management)).toBe(401);
+
+    // Nobody that can open it for 7 days: it is given up (and logged) instead of kept forever.
+    await a.remember(clientId, 'mcp-client', management, due);
+    expect(await b.sweep(due + 8 * 24 * 3600 * 1000)).toEqual({ deleted: 0, retried: 0, dropped: 1 });
+    expect(await store.get('facade-reap', clientId)).toBeUndefined();
   });
 
   it('idpCleanup.enabled false: the IdP clients the proxy registers are not remembered for deletion', async () => {
