@@ -20,6 +20,7 @@ describe('portcullis-proxy --stdio -- <command> [args…]', () => {
       env: {},
       maxProcesses: 16,
       timeoutMs: 30_000,
+      filterToolsList: true,
     });
     expect(options.idp.issuer).toBe('http://localhost:8080');
   });

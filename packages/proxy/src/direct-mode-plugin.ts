@@ -11,6 +11,7 @@ import { httpUpstreamOf, JWKS_PATH, type ResolvedProxyOptions } from './options.
 import type { SessionBindings } from './sessions.js';
 import { createStdioHandler } from './stdio-handler.js';
 import { ModernStdioBridge } from './stdio-modern.js';
+import type { ToolGate } from './stdio-session.js';
 import { StdioSessions } from './stdio-sessions.js';
 import type { UpstreamClient } from './upstream.js';
 
@@ -42,9 +43,15 @@ export const directModePlugin = fp(
   async (app: FastifyInstance, context: DirectModePluginOptions) => {
     const { upstream } = context;
     if (upstream instanceof StdioSessions) {
-      const modern = new ModernStdioBridge(upstream, context.options.sessions.idleMs, app.log);
+      const policy = app.scopePolicy;
+      const configured = context.options.upstream;
+      const toolGate: ToolGate | undefined =
+        configured.kind === 'stdio' && configured.filterToolsList
+          ? (granted, tool) => policy.canCallTool(granted, tool)
+          : undefined;
+      const modern = new ModernStdioBridge(upstream, context.options.sessions.idleMs, app.log, toolGate);
       app.addHook('onClose', async () => modern.close());
-      const handler = createStdioHandler({ ...context, stdio: upstream, modern });
+      const handler = createStdioHandler({ ...context, stdio: upstream, modern, toolGate });
       await app.register(mcpProxyPlugin, { ...context, handler });
       return;
     }

@@ -114,6 +114,11 @@ export const stdioUpstreamSchema = z.strictObject({
   maxProcesses: z.number().int().positive().default(DEFAULT_STDIO_MAX_PROCESSES),
   /** Time allowed for a new child to answer `initialize`. */
   timeoutMs: z.number().int().positive().default(DEFAULT_UPSTREAM_TIMEOUT_MS),
+  /**
+   * `tools/list` answers list only the tools the caller's token may call (`scopes`): the child cannot tell
+   * callers apart (it gets no identity), so the proxy filters. Calls are enforced either way. Default: true.
+   */
+  filterToolsList: z.boolean().default(true),
 });
 
 /** An HTTP upstream after defaults. */

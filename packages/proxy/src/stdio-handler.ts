@@ -9,7 +9,7 @@ import type { ProxyMetrics } from './metrics.js';
 import type { ResolvedProxyOptions } from './options.js';
 import type { ModernStdioBridge } from './stdio-modern.js';
 import { describeExit } from './stdio-process.js';
-import { StdioSession } from './stdio-session.js';
+import { StdioSession, type ToolGate } from './stdio-session.js';
 import { StdioSessionError, type StdioSessions } from './stdio-sessions.js';
 
 /** The request headers the SDK's session transport and modern handler read. */
@@ -28,6 +28,8 @@ export interface StdioHandlerContext {
   readonly options: ResolvedProxyOptions;
   readonly stdio: StdioSessions;
   readonly modern: ModernStdioBridge;
+  /** Filters `tools/list` answers by the caller's scopes; `undefined` when `upstream.filterToolsList` is off. */
+  readonly toolGate: ToolGate | undefined;
   readonly metrics: ProxyMetrics;
   readonly inFlight: InFlight;
 }
@@ -155,6 +157,12 @@ export function createStdioHandler(context: StdioHandlerContext) {
       }
     }
     if (!(session instanceof StdioSession)) return reply.type('application/json').send(session);
+    session.toolGate = context.toolGate;
+    for (const message of body?.messages ?? []) {
+      if (message.method === 'tools/list' && message.id !== undefined && message.id !== null) {
+        session.expectToolsList(message.id as string | number, request.mcpAuth?.scopes ?? []);
+      }
+    }
     const parsedBody = request.method === 'POST' ? request.body : undefined;
     const response = await session.transport.handleRequest(webRequest(request, options.mcpPath), {
       parsedBody,

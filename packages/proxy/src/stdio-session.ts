@@ -11,6 +11,23 @@ import { describeExit, type StdioExit, type StdioProcess } from './stdio-process
 
 type RequestId = string | number;
 
+/** Whether a token granted `granted` may call `tool` (the RS kit's scope policy). */
+export type ToolGate = (granted: readonly string[], tool: string) => boolean;
+
+/**
+ * A `tools/list` result with only the tools `granted` may call; anything else is returned as it is.
+ * @see https://modelcontextprotocol.io/specification/2025-11-25/server/tools#listing-tools
+ */
+export function gateToolsList<T>(result: T, granted: readonly string[], gate: ToolGate): T {
+  const tools = (result as { tools?: unknown } | null | undefined)?.tools;
+  if (!Array.isArray(tools)) return result;
+  const kept = tools.filter((tool) => {
+    const name = (tool as { name?: unknown } | null)?.name;
+    return typeof name === 'string' && gate(granted, name);
+  });
+  return { ...result, tools: kept };
+}
+
 function progressTokenOf(message: JSONRPCMessage): unknown {
   const meta = (message as { params?: { _meta?: { progressToken?: unknown } } }).params?._meta;
   return meta?.progressToken;
@@ -30,6 +47,10 @@ export class StdioSession {
   /** Called once when the session ends (DELETE, idle, shutdown); not after a crash. */
   onend: (() => void) | undefined;
   readonly #pending = new Map<RequestId, unknown>();
+  /** `tools/list` requests in flight, with the scopes of the token that sent each. */
+  readonly #toolLists = new Map<RequestId, readonly string[]>();
+  /** Set to filter `tools/list` answers by the caller's scopes (`upstream.filterToolsList`). */
+  toolGate: ToolGate | undefined;
   #initialize: { id: RequestId; response: JSONRPCMessage } | undefined;
   #ended: Promise<void> | undefined;
 
@@ -87,10 +108,25 @@ export class StdioSession {
     this.child.send(message);
   }
 
+  /** The next answer to request `id` (a `tools/list`) is filtered for a token with `granted` scopes. */
+  expectToolsList(id: RequestId, granted: readonly string[]): void {
+    if (this.toolGate !== undefined) this.#toolLists.set(id, granted);
+  }
+
   #fromChild(message: JSONRPCMessage): void {
     if (isJSONRPCResponse(message)) {
-      if (message.id !== undefined && message.id !== null) this.#pending.delete(message.id);
-      this.#send(message);
+      const id = message.id;
+      if (id === undefined || id === null) {
+        this.#send(message);
+        return;
+      }
+      this.#pending.delete(id);
+      const granted = this.#toolLists.get(id);
+      this.#toolLists.delete(id);
+      const gate = this.toolGate;
+      const result = (message as { result?: unknown }).result;
+      if (granted === undefined || gate === undefined || result === undefined) this.#send(message);
+      else this.#send({ ...message, result: gateToolsList(result, granted, gate) } as JSONRPCMessage);
       return;
     }
     this.#send(message, this.#relatedRequest(message));

@@ -196,6 +196,51 @@ describe('stdio upstream: the children of 2026-07-28 callers', () => {
   });
 });
 
+describe('stdio upstream: tools/list lists only what the caller may call (upstream.filterToolsList)', () => {
+  it('hides the tools that need a scope the token lacks, in both eras, and lists them for a token that has it', async () => {
+    const proxy = await startStdioProxy(issuer, {}, { adminTools: ['env', 'crash'] });
+    try {
+      const joe = await issuer.token(proxy.mcp, 'joe');
+      const admin = await issuer.token(proxy.mcp, 'root', 'mcp:tools mcp:admin');
+      const names = async (client: Client) =>
+        (await client.listTools()).tools.map((tool) => tool.name).sort();
+      const legacy = await connectLegacy(proxy.mcp, joe);
+      const modern = await connectModern(proxy.mcp, joe);
+      for (const client of [legacy.client, modern]) {
+        const listed = await names(client);
+        expect(listed).toContain('hello-world');
+        expect(listed).not.toContain('env');
+        expect(listed).not.toContain('crash');
+      }
+      await expect(modern.callTool({ name: 'env', arguments: {} })).rejects.toThrow(/Insufficient scope/i);
+      const legacyAdmin = await connectLegacy(proxy.mcp, admin);
+      const modernAdmin = await connectModern(proxy.mcp, admin);
+      for (const client of [legacyAdmin.client, modernAdmin]) {
+        expect(await names(client)).toEqual(expect.arrayContaining(['crash', 'env', 'hello-world']));
+      }
+      await Promise.all([
+        legacy.client.close(),
+        modern.close(),
+        legacyAdmin.client.close(),
+        modernAdmin.close(),
+      ]);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('lists every tool with upstream.filterToolsList false', async () => {
+    const proxy = await startStdioProxy(issuer, { filterToolsList: false }, { adminTools: ['env'] });
+    try {
+      const modern = await connectModern(proxy.mcp, await issuer.token(proxy.mcp, 'joe'));
+      expect((await modern.listTools()).tools.map((tool) => tool.name)).toContain('env');
+      await modern.close();
+    } finally {
+      await proxy.close();
+    }
+  });
+});
+
 describe('stdio upstream: limits and start-up failures', () => {
   it('answers 503 beyond upstream.maxProcesses and accepts again once a session ends', async () => {
     const proxy = await startStdioProxy(issuer, { maxProcesses: 2 });

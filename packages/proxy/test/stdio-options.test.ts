@@ -23,6 +23,7 @@ describe('resolveOptions: the upstream is http (default) or stdio', () => {
       env: {},
       maxProcesses: 16,
       timeoutMs: 30_000,
+      filterToolsList: true,
     });
     expect(stdio.identityIssuer).toBe('http://localhost:9090');
     const http = resolveOptions({ idp, upstream: { url: 'http://127.0.0.1:3030/mcp' } });

@@ -15,8 +15,8 @@ export const FIXTURE = fileURLToPath(new URL('./fixture-server.mjs', import.meta
 export interface LocalIssuer {
   readonly issuer: string;
   readonly jwksUri: string;
-  /** A valid access token for `audience` and subject `sub` (client `client-of-<sub>`, scope `mcp:tools`). */
-  token(audience: string, sub: string): Promise<string>;
+  /** A valid access token for `audience` and subject `sub` (client `client-of-<sub>`, scope `mcp:tools` unless given). */
+  token(audience: string, sub: string, scope?: string): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -25,8 +25,8 @@ export async function startLocalIssuer(): Promise<LocalIssuer> {
   return {
     issuer: shared.issuer,
     jwksUri: shared.jwksUri,
-    token: (audience, sub) =>
-      shared.sign(audience, { sub, client_id: `client-of-${sub}`, scope: 'mcp:tools' }),
+    token: (audience, sub, scope = 'mcp:tools') =>
+      shared.sign(audience, { sub, client_id: `client-of-${sub}`, scope }),
     close: () => shared.close(),
   };
 }
@@ -42,7 +42,7 @@ export interface StdioProxy {
 export async function startStdioProxy(
   issuer: LocalIssuer,
   upstream: Partial<Omit<StdioUpstreamOptions, 'kind'>> = {},
-  extra: { idleMs?: number } = {},
+  extra: { idleMs?: number; adminTools?: readonly string[] } = {},
 ): Promise<StdioProxy> {
   const port = await freePort();
   const lines: string[] = [];
@@ -59,6 +59,9 @@ export async function startStdioProxy(
     upstream: { kind: 'stdio', command: process.execPath, args: [FIXTURE], ...upstream },
     shutdown: { drainTimeoutMs: 200 },
     ...(extra.idleMs === undefined ? {} : { sessions: { idleMs: extra.idleMs } }),
+    ...(extra.adminTools === undefined
+      ? {}
+      : { scopes: { tools: Object.fromEntries(extra.adminTools.map((tool) => [tool, ['mcp:admin']])) } }),
   });
   await app.listen({ host: '127.0.0.1', port });
   return {
