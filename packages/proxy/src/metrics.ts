@@ -15,8 +15,10 @@ export interface ProxyMetrics {
   readonly upstreamErrors: Counter<'kind'>;
   /** Responses currently streaming from the upstream. */
   readonly openStreams: Gauge;
-  /** Child processes of a stdio upstream (one per session). */
+  /** Child processes of a stdio upstream (one per session or 2026-07-28 caller). */
   readonly stdioProcesses: Gauge;
+  /** Facade: IdP clients handled by the RFC 7592 cleanup, by outcome (`deleted`, `retried`, `dropped`). */
+  readonly idpClientCleanup: Counter<'outcome'>;
 }
 
 /**
@@ -67,7 +69,13 @@ export function createProxyMetrics(): ProxyMetrics {
     }),
     stdioProcesses: new Gauge({
       name: 'portcullis_proxy_stdio_processes',
-      help: 'Child processes of a stdio upstream (one per MCP session)',
+      help: 'Child processes of a stdio upstream (one per MCP session or 2026-07-28 caller)',
+      registers,
+    }),
+    idpClientCleanup: new Counter({
+      name: 'portcullis_proxy_facade_idp_client_cleanup_total',
+      help: 'IdP clients whose registration expired, by cleanup outcome (RFC 7592)',
+      labelNames: ['outcome'],
       registers,
     }),
   };

@@ -156,7 +156,7 @@ export function createProxyServer(input: ProxyOptionsInput): FastifyInstance {
     app.register(
       fp(async (root) => {
         const { facadePlugin } = await import('./facade/facade-plugin.js');
-        await root.register(facadePlugin, { options, store });
+        await root.register(facadePlugin, { options, store, metrics });
       }),
     );
   }

@@ -4,6 +4,7 @@ import { InvalidClientError, OAuthError } from '@portcullis/metadata';
 import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { ProxyError } from '../errors.js';
+import type { ProxyMetrics } from '../metrics.js';
 import type { ResolvedProxyOptions } from '../options.js';
 import type { Store } from '../store.js';
 import { authorizeRoutes } from './authorize.js';
@@ -25,6 +26,7 @@ import { UpstreamClients } from './upstream-clients.js';
 export interface FacadePluginOptions {
   readonly options: ResolvedProxyOptions;
   readonly store: Store;
+  readonly metrics: ProxyMetrics;
 }
 
 /** Build the shared context of the facade's routes from the resolved options. */
@@ -81,7 +83,12 @@ export function createFacadeContext(
  * Sweep for expired IdP clients every `facade.idpCleanup.intervalMs` (never two sweeps at once), until the
  * server closes. A sweep that fails (store unavailable) is logged and tried again next time.
  */
-function scheduleCleanup(app: FastifyInstance, reaper: RegistrationReaper, intervalMs: number): void {
+function scheduleCleanup(
+  app: FastifyInstance,
+  reaper: RegistrationReaper,
+  intervalMs: number,
+  metrics: ProxyMetrics,
+): void {
   let running = false;
   const timer = setInterval(() => {
     if (running) return;
@@ -89,6 +96,9 @@ function scheduleCleanup(app: FastifyInstance, reaper: RegistrationReaper, inter
     reaper
       .sweep()
       .then((result) => {
+        for (const outcome of ['deleted', 'retried', 'dropped'] as const) {
+          if (result[outcome] > 0) metrics.idpClientCleanup.inc({ outcome }, result[outcome]);
+        }
         if (result.deleted + result.retried + result.dropped > 0)
           app.log.info(result, 'facade: IdP client cleanup');
       })
@@ -184,10 +194,12 @@ function publicCors(api: FastifyInstance): void {
  * @see https://modelcontextprotocol.io/specification/2026-07-28/basic/authorization#authorization-server-discovery
  */
 export const facadePlugin = fp(
-  async (app: FastifyInstance, { options, store }: FacadePluginOptions) => {
+  async (app: FastifyInstance, { options, store, metrics }: FacadePluginOptions) => {
     const context = createFacadeContext(options, store, app.log);
     const facade = context.facade;
-    if (context.reaper !== undefined) scheduleCleanup(app, context.reaper, facade.idpCleanup.intervalMs);
+    if (context.reaper !== undefined) {
+      scheduleCleanup(app, context.reaper, facade.idpCleanup.intervalMs, metrics);
+    }
     if (facade.adapter !== 'static' && facade.storeKey === undefined && options.store.kind === 'redis') {
       app.log.warn(
         'facade.storeKey is not set: the IdP client secrets of registered clients sit in Redis in plain text; set facade.storeKey (32+ characters) to encrypt them',

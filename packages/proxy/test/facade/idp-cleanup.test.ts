@@ -71,6 +71,8 @@ describe('facade.idpCleanup: IdP clients are deleted at the IdP once they expire
     );
     expect(left).toBeUndefined();
     expect(await readRegistration(entry.management)).toBe(401);
+    const metrics = await (await fetch(`${stack.issuer}/metrics`)).text();
+    expect(metrics).toMatch(/^portcullis_proxy_facade_idp_client_cleanup_total\{outcome="deleted"\} 1$/m);
     const logs = stack.proxy.logs();
     expect(logs).toContainEqual(
       expect.objectContaining({
