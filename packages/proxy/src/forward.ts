@@ -6,7 +6,7 @@ import { ProxyError, StoreUnavailableError } from './errors.js';
 import { clientResponseHeaders, upstreamRequestHeaders } from './forward-headers.js';
 import type { IdentityForwarder } from './identity.js';
 import type { InFlight } from './in-flight.js';
-import { JSONRPC_SERVER_ERROR, sendRpcError } from './jsonrpc.js';
+import { JSONRPC_SERVER_ERROR, rpcErrorBody, sendRpcError } from './jsonrpc.js';
 import type { ProxyMetrics } from './metrics.js';
 import { httpUpstreamOf, type ResolvedProxyOptions } from './options.js';
 import { type SessionBindings, sendStoreUnavailable } from './sessions.js';
@@ -194,7 +194,7 @@ export function createForwardHandler(context: ForwardContext) {
           string,
           string
         >);
-        raw.end(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: JSONRPC_SERVER_ERROR, message } }));
+        raw.end(JSON.stringify(rpcErrorBody(JSONRPC_SERVER_ERROR, message)));
       },
     });
   };

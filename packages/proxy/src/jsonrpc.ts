@@ -27,7 +27,13 @@ export interface McpBody {
   readonly modernVersion: string | undefined;
 }
 
-/** Send a JSON-RPC error with an HTTP status. */
+/** A JSON-RPC error response without an id (the request could not be answered as itself). */
+export function rpcErrorBody(code: number, message: string, data?: unknown) {
+  const error = data === undefined ? { code, message } : { code, message, data };
+  return { jsonrpc: '2.0' as const, id: null, error };
+}
+
+/** Answer `status` with {@link rpcErrorBody}. */
 export function sendRpcError(
   reply: FastifyReply,
   status: number,
@@ -35,8 +41,10 @@ export function sendRpcError(
   message: string,
   data?: unknown,
 ): FastifyReply {
-  const error = data === undefined ? { code, message } : { code, message, data };
-  return reply.code(status).type('application/json').send({ jsonrpc: '2.0', id: null, error });
+  return reply
+    .code(status)
+    .type('application/json')
+    .send(rpcErrorBody(code, message, data));
 }
 
 function isMessage(value: unknown): value is RpcMessage {

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 
+/** One day in ms (registration lifetimes are configured in days). */
+export const DAY_MS = 24 * 3600 * 1000;
 /** Default lifetime of a pending authorization request (consent page, upstream `state`), in ms (10 min). */
 export const DEFAULT_FACADE_REQUEST_TTL_MS = 10 * 60_000;
 /** Default lifetime of a proxy authorization code, in ms. */

@@ -157,10 +157,12 @@ export function createStdioHandler(context: StdioHandlerContext) {
       }
     }
     if (!(session instanceof StdioSession)) return reply.type('application/json').send(session);
-    session.toolGate = context.toolGate;
-    for (const message of body?.messages ?? []) {
-      if (message.method === 'tools/list' && message.id !== undefined && message.id !== null) {
-        session.expectToolsList(message.id as string | number, request.mcpAuth?.scopes ?? []);
+    const gate = context.toolGate;
+    if (gate !== undefined) {
+      for (const message of body?.messages ?? []) {
+        if (message.method === 'tools/list' && message.id !== undefined && message.id !== null) {
+          session.expectToolsList(message.id as string | number, request.mcpAuth?.scopes ?? [], gate);
+        }
       }
     }
     const parsedBody = request.method === 'POST' ? request.body : undefined;

@@ -5,7 +5,7 @@ import {
   Server,
   type ServerCapabilities,
 } from '@modelcontextprotocol/server';
-import type { CallerIdentity } from '@portcullis/resource-server';
+import { sessionOwner } from '@portcullis/resource-server';
 import type { FastifyBaseLogger } from 'fastify';
 import { type ChildInfo, ModernChild } from './stdio-modern-child.js';
 import { gateToolsList, type ToolGate } from './stdio-session.js';
@@ -81,8 +81,7 @@ export class ModernStdioBridge {
    * @throws {StdioSessionError} as {@link StdioSessions.spawn} and `handshake`, or 502 when it refuses initialize.
    */
   async childFor(auth: AuthInfo | undefined): Promise<ModernChild> {
-    const caller = (auth?.extra ?? {}) as Partial<CallerIdentity>;
-    const key = JSON.stringify([caller.issuer ?? '', caller.subject ?? '', auth?.clientId ?? '']);
+    const key = sessionOwner(auth);
     let entry = this.#children.get(key);
     if (entry === undefined) {
       const started: Promise<ModernChild> = this.#start().then((child) => this.#watch(key, started, child));

@@ -47,10 +47,8 @@ export class StdioSession {
   /** Called once when the session ends (DELETE, idle, shutdown); not after a crash. */
   onend: (() => void) | undefined;
   readonly #pending = new Map<RequestId, unknown>();
-  /** `tools/list` requests in flight, with the scopes of the token that sent each. */
-  readonly #toolLists = new Map<RequestId, readonly string[]>();
-  /** Set to filter `tools/list` answers by the caller's scopes (`upstream.filterToolsList`). */
-  toolGate: ToolGate | undefined;
+  /** `tools/list` requests in flight whose answers are filtered, with the sending token's scopes. */
+  readonly #toolLists = new Map<RequestId, { granted: readonly string[]; gate: ToolGate }>();
   #initialize: { id: RequestId; response: JSONRPCMessage } | undefined;
   #ended: Promise<void> | undefined;
 
@@ -108,9 +106,9 @@ export class StdioSession {
     this.child.send(message);
   }
 
-  /** The next answer to request `id` (a `tools/list`) is filtered for a token with `granted` scopes. */
-  expectToolsList(id: RequestId, granted: readonly string[]): void {
-    if (this.toolGate !== undefined) this.#toolLists.set(id, granted);
+  /** The answer to request `id` (a `tools/list`) keeps only the tools `gate` lets `granted` call. */
+  expectToolsList(id: RequestId, granted: readonly string[], gate: ToolGate): void {
+    this.#toolLists.set(id, { granted, gate });
   }
 
   #fromChild(message: JSONRPCMessage): void {
@@ -121,12 +119,15 @@ export class StdioSession {
         return;
       }
       this.#pending.delete(id);
-      const granted = this.#toolLists.get(id);
+      const filter = this.#toolLists.get(id);
       this.#toolLists.delete(id);
-      const gate = this.toolGate;
       const result = (message as { result?: unknown }).result;
-      if (granted === undefined || gate === undefined || result === undefined) this.#send(message);
-      else this.#send({ ...message, result: gateToolsList(result, granted, gate) } as JSONRPCMessage);
+      if (filter === undefined || result === undefined) this.#send(message);
+      else
+        this.#send({
+          ...message,
+          result: gateToolsList(result, filter.granted, filter.gate),
+        } as JSONRPCMessage);
       return;
     }
     this.#send(message, this.#relatedRequest(message));

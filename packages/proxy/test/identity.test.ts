@@ -1,10 +1,8 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createReferenceMcpServer } from '@portcullis/app-mcp-server';
 import { freePort, startLocalIssuer } from '@portcullis/test-support';
 import { createLocalJWKSet, decodeJwt, exportJWK, generateKeyPair, jwtVerify } from 'jose';
-import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import {
   createIdentityForwarder,
@@ -14,6 +12,7 @@ import {
   SessionBindings,
 } from '../src/index.js';
 import { modernCall, startProxy } from './helpers/proxy.js';
+import { startTrustingUpstream } from './helpers/reference-upstream.js';
 
 const base = {
   idp: { issuer: 'http://localhost:8080', jwksUri: 'http://localhost:8080/jwks' },
@@ -189,13 +188,7 @@ describe('signing-key rotation: keys published but not used to sign', () => {
     const [key1, key2] = [await privateKeyJwk('key-1'), await privateKeyJwk('key-2')];
     const publicOf = ({ d: _d, ...rest }: Record<string, unknown>) => rest;
     // The upstream reads the JWKS of replica A only, as behind a load balancer it reads one of them.
-    const upstream = createReferenceMcpServer({
-      resource: upstreamUrl,
-      issuer: publicUrl,
-      jwksUri: `${publicUrl}/.well-known/jwks.json`,
-      logger: pino({ level: 'silent' }),
-    });
-    await upstream.listen({ host: '127.0.0.1', port: upstreamPort });
+    const upstream = await startTrustingUpstream(publicUrl, upstreamPort);
     const replica = (port: number, signing: Record<string, unknown>, published: Record<string, unknown>) =>
       startProxy(port, {
         publicUrl,

@@ -1,10 +1,9 @@
-import { createReferenceMcpServer } from '@portcullis/app-mcp-server';
 import { type RunningIdp, startIdp } from '@portcullis/idp';
 import { embeddedIdpToken, freePort } from '@portcullis/test-support';
 import type { FastifyInstance } from 'fastify';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { modernCall, type RunningProxy, startProxy } from './helpers/proxy.js';
+import { startTrustingUpstream } from './helpers/reference-upstream.js';
 
 // idp.introspection: the proxy asks the IdP (RFC 7662) about every token, so a token revoked at the IdP
 // (RFC 7009) stops working at once (cacheMaxTtlMs 0) instead of at its exp.
@@ -32,13 +31,7 @@ beforeAll(async () => {
     { logger: { warn: () => {}, error: () => {} } },
   );
   // The upstream trusts the first proxy only; the second one's answers are judged before any forwarding.
-  upstream = createReferenceMcpServer({
-    resource: upstreamUrl,
-    issuer: `http://localhost:${opaquePort}`,
-    jwksUri: `http://localhost:${opaquePort}/.well-known/jwks.json`,
-    logger: pino({ level: 'silent' }),
-  });
-  await upstream.listen({ host: '127.0.0.1', port: upstreamPort });
+  upstream = await startTrustingUpstream(`http://localhost:${opaquePort}`, upstreamPort);
   const introspection = { endpoint: `${idp.issuer}/token/introspection`, ...INTROSPECTOR, cacheMaxTtlMs: 0 };
   opaqueProxy = await startProxy(opaquePort, {
     idp: { issuer: idp.issuer, jwksUri: `${idp.issuer}/jwks`, introspection },

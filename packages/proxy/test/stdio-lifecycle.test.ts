@@ -1,9 +1,10 @@
-import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   alive,
   callText,
   connectLegacy,
+  connectModern,
   INIT,
   type LocalIssuer,
   post,
@@ -20,18 +21,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await issuer?.close();
 });
-
-/** An SDK v2 client pinned to 2026-07-28 (stateless: no session, no initialize) through the proxy. */
-async function connectModern(mcp: string, token: string): Promise<Client> {
-  const client = new Client(
-    { name: 'modern', version: '1.0.0' },
-    { versionNegotiation: { mode: { pin: '2026-07-28' } } },
-  );
-  await client.connect(
-    new StreamableHTTPClientTransport(new URL(mcp), { authProvider: { token: async () => token } }),
-  );
-  return client;
-}
 
 /** A raw 2026-07-28 `tools/call` of `pid`. */
 function modernPost(mcp: string, token: string): Promise<Response> {

@@ -1,12 +1,12 @@
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { parseBearerChallenge } from '@portcullis/metadata';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   callText,
   connectLegacy,
+  connectModern,
   INIT,
   type LocalIssuer,
   post,
@@ -102,13 +102,7 @@ describe('stdio upstream: a stdio MCP server behind the proxy', () => {
   });
 
   it('[PX-01] a 2026-07-28 client (SDK v2 pinned to the modern era) lists and calls tools, with progress', async () => {
-    const client = new Client(
-      { name: 'modern', version: '1.0.0' },
-      { versionNegotiation: { mode: { pin: '2026-07-28' } } },
-    );
-    await client.connect(
-      new StreamableHTTPClientTransport(new URL(proxy.mcp), { authProvider: { token: async () => joe } }),
-    );
+    const client = await connectModern(proxy.mcp, joe);
     expect(client.getProtocolEra()).toBe('modern');
     expect(await callText(client, 'hello-world', { name: 'modern' })).toBe('Hello, modern!');
     expect((await client.listTools()).tools.map((t) => t.name)).toEqual(
@@ -125,16 +119,7 @@ describe('stdio upstream: a stdio MCP server behind the proxy', () => {
   });
 
   it('[PX-11] keeps one child per caller for 2026-07-28 requests: reused by its caller, never shared with another', async () => {
-    const modern = async (token: string) => {
-      const client = new Client(
-        { name: 'modern', version: '1.0.0' },
-        { versionNegotiation: { mode: { pin: '2026-07-28' } } },
-      );
-      await client.connect(
-        new StreamableHTTPClientTransport(new URL(proxy.mcp), { authProvider: { token: async () => token } }),
-      );
-      return client;
-    };
+    const modern = (token: string) => connectModern(proxy.mcp, token);
     const [a, b] = [await modern(joe), await modern(alice)];
     const pidA = await callText(a, 'pid');
     expect(await callText(a, 'pid')).toBe(pidA);
@@ -173,23 +158,14 @@ describe('stdio upstream: a stdio MCP server behind the proxy', () => {
     expect(body.result.supportedVersions).toContain('2026-07-28');
     expect(body.result.capabilities).toHaveProperty('tools');
 
-    const client = new Client({ name: 'auto', version: '1.0.0' }, { versionNegotiation: { mode: 'auto' } });
-    await client.connect(
-      new StreamableHTTPClientTransport(new URL(proxy.mcp), { authProvider: { token: async () => joe } }),
-    );
+    const client = await connectModern(proxy.mcp, joe, 'auto');
     expect(client.getProtocolEra()).toBe('modern');
     expect(await callText(client, 'hello-world', { name: 'auto' })).toBe('Hello, auto!');
     await client.close();
   });
 
   it('cancels at the child a 2026-07-28 request whose client gave up', async () => {
-    const client = new Client(
-      { name: 'modern', version: '1.0.0' },
-      { versionNegotiation: { mode: { pin: '2026-07-28' } } },
-    );
-    await client.connect(
-      new StreamableHTTPClientTransport(new URL(proxy.mcp), { authProvider: { token: async () => joe } }),
-    );
+    const client = await connectModern(proxy.mcp, joe);
     const controller = new AbortController();
     const call = client.callTool({ name: 'sleep', arguments: { ms: 10_000 } }, { signal: controller.signal });
     await new Promise((resolve) => setTimeout(resolve, 300));
@@ -212,13 +188,7 @@ describe('stdio upstream: a stdio MCP server behind the proxy', () => {
   });
 
   it('a child that exits answers the waiting 2026-07-28 request with an error; the next request gets a new child', async () => {
-    const client = new Client(
-      { name: 'modern', version: '1.0.0' },
-      { versionNegotiation: { mode: { pin: '2026-07-28' } } },
-    );
-    await client.connect(
-      new StreamableHTTPClientTransport(new URL(proxy.mcp), { authProvider: { token: async () => alice } }),
-    );
+    const client = await connectModern(proxy.mcp, alice);
     const before = await callText(client, 'pid');
     await expect(client.callTool({ name: 'crash', arguments: {} })).rejects.toThrow(/exited \(code 3\)/);
     const after = await callText(client, 'pid');

@@ -41,23 +41,31 @@ async function until(check: () => boolean | Promise<boolean>, ms = 3_000): Promi
   return check();
 }
 
+/**
+ * Have the upstream answer `payload` without content-length, in 64 KB pieces, each written only when its socket
+ * takes more; `written()` is how much it has written so far.
+ */
+function serveChunked(payload: Buffer): { written: () => number } {
+  let written = 0;
+  recorder.behaviour = (_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/octet-stream' });
+    const next = () => {
+      while (written < payload.length) {
+        const piece = payload.subarray(written, written + 64 * 1024);
+        written += piece.length;
+        if (!res.write(piece)) return void res.once('drain', next);
+      }
+      res.end();
+    };
+    next();
+  };
+  return { written: () => written };
+}
+
 describe('forwarded bodies', () => {
   it('passes a 48 MB answer byte for byte, holding the upstream back while the client does not read', async () => {
     const payload = randomBytes(48 * 1024 * 1024);
-    let written = 0;
-    recorder.behaviour = (_req, res) => {
-      // No content-length: chunked, in 64 KB pieces, each written only when the socket takes more.
-      res.writeHead(200, { 'content-type': 'application/octet-stream' });
-      const next = () => {
-        while (written < payload.length) {
-          const piece = payload.subarray(written, written + 64 * 1024);
-          written += piece.length;
-          if (!res.write(piece)) return void res.once('drain', next);
-        }
-        res.end();
-      };
-      next();
-    };
+    const upstream = serveChunked(payload);
     const res = await post(proxy.mcp, token, PING);
     expect(res.status).toBe(200);
     const reader = (res.body as ReadableStream<Uint8Array>).getReader();
@@ -65,7 +73,7 @@ describe('forwarded bodies', () => {
     await sleep(300);
     // Without flow control the proxy would buffer the rest and the upstream would be done by now; socket
     // buffers on loopback hold a few MB, far less than 48 MB.
-    expect(written).toBeLessThan(payload.length);
+    expect(upstream.written()).toBeLessThan(payload.length);
     const chunks: Uint8Array[] = [first.value as Uint8Array];
     for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) chunks.push(chunk.value);
     const received = Buffer.concat(chunks);
@@ -148,19 +156,7 @@ describe('forwarded bodies', () => {
 
   it('does not count against the idle limit the time the client itself is not reading', async () => {
     const payload = randomBytes(16 * 1024 * 1024);
-    recorder.behaviour = (_req, res) => {
-      res.writeHead(200, { 'content-type': 'application/octet-stream' });
-      let written = 0;
-      const next = () => {
-        while (written < payload.length) {
-          const piece = payload.subarray(written, written + 64 * 1024);
-          written += piece.length;
-          if (!res.write(piece)) return void res.once('drain', next);
-        }
-        res.end();
-      };
-      next();
-    };
+    serveChunked(payload);
     const res = await post(proxy.mcp, token, PING);
     const reader = (res.body as ReadableStream<Uint8Array>).getReader();
     const chunks: Uint8Array[] = [(await reader.read()).value as Uint8Array];

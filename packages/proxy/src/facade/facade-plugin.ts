@@ -6,6 +6,7 @@ import fp from 'fastify-plugin';
 import { ProxyError } from '../errors.js';
 import type { ProxyMetrics } from '../metrics.js';
 import type { ResolvedProxyOptions } from '../options.js';
+import { DAY_MS } from '../options-facade.js';
 import type { Store } from '../store.js';
 import { authorizeRoutes } from './authorize.js';
 import { callbackRoute } from './callback.js';
@@ -38,7 +39,7 @@ export function createFacadeContext(
   const facade = options.facade;
   if (facade === undefined) throw new TypeError('the facade needs mode "facade"');
   const idp = new IdpClient(options.idp.issuer, facade.idpTimeoutMs);
-  const clientTtlMs = facade.ttl.clientDays * 24 * 3600 * 1000;
+  const clientTtlMs = facade.ttl.clientDays * DAY_MS;
   const callbackUrl = `${options.publicUrl}${facade.callbackPath}`;
   const fetchDocument = facade.cimd.enabled
     ? createGuardedFetch({

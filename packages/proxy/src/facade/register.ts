@@ -6,6 +6,7 @@ import {
   TemporarilyUnavailableError,
 } from '@portcullis/metadata';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { DAY_MS } from '../options-facade.js';
 import { type ClientAuthMethod, type FacadeClient, NS, randomId, sha256 } from './clients.js';
 import { FACADE_PATHS, type FacadeContext } from './context.js';
 
@@ -19,8 +20,6 @@ function subsetOf(values: readonly string[] | undefined, allowed: readonly strin
     );
   }
 }
-
-const DAY_MS = 24 * 3600 * 1000;
 
 /**
  * Count a registration and refuse it past `registration.maxClients`. Registrations are counted per day

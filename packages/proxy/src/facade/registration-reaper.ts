@@ -1,13 +1,14 @@
 import type { FastifyBaseLogger } from 'fastify';
+import { DAY_MS } from '../options-facade.js';
 import type { JsonValue, Store } from '../store.js';
 import { NS } from './clients.js';
 import type { IdpClient, RegistrationManagement } from './idp-client.js';
 import type { StoreSealer } from './sealed.js';
 
 /** How long an entry outlives its due time, so that a sweep after an outage of all replicas still finds it. */
-const GRACE_MS = 30 * 24 * 3600 * 1000;
+const GRACE_MS = 30 * DAY_MS;
 /** How long an entry this replica cannot open (another `facade.storeKey`) is left to the other replicas. */
-const UNREADABLE_WAIT_MS = 7 * 24 * 3600 * 1000;
+const UNREADABLE_WAIT_MS = 7 * DAY_MS;
 /** A deletion the IdP could not answer (down, 5xx, timeout) is tried on this many sweeps in all. */
 export const MAX_DELETE_ATTEMPTS = 5;
 

@@ -6,6 +6,7 @@ import {
   UnsupportedGrantTypeError,
 } from '@portcullis/metadata';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { DAY_MS } from '../options-facade.js';
 import type { IssuedCode } from './callback.js';
 import { authenticate, type Form, param, required } from './client-auth.js';
 import { type FacadeClient, NS, sha256 } from './clients.js';
@@ -35,7 +36,7 @@ async function relay(
       NS.refresh,
       sha256(tokens.refresh_token),
       { client_id: client.client_id },
-      context.facade.ttl.clientDays * 24 * 3600 * 1000,
+      context.facade.ttl.clientDays * DAY_MS,
     );
   }
   return reply.status(200).send(tokens);

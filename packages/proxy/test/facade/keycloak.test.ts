@@ -1,4 +1,3 @@
-import { createReferenceMcpServer } from '@portcullis/app-mcp-server';
 import {
   audienceOf,
   authorizeWithPassword,
@@ -15,11 +14,11 @@ import {
 import { freePort } from '@portcullis/test-support';
 import type { FastifyInstance } from 'fastify';
 import { exportJWK, generateKeyPair } from 'jose';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryStore } from '../../src/index.js';
 import { registerPublicClient, tokenRequest } from '../helpers/facade.js';
 import { modernCall, type RunningProxy, startProxy } from '../helpers/proxy.js';
+import { startTrustingUpstream } from '../helpers/reference-upstream.js';
 
 // Real Keycloak 26.7.3 (the locally built image, started by Testcontainers). In CI a missing runtime or
 // image fails the suite; elsewhere it is skipped with the reason.
@@ -51,13 +50,7 @@ describe.skipIf(problem !== undefined && !inCi)(
       const publicUrl = `http://localhost:${facadePort}`;
       kc = await startKeycloak({ image, runtime: 'testcontainers', resourceUrl: `${publicUrl}/mcp` });
       const upstreamUrl = `http://127.0.0.1:${upstreamPort}/mcp`;
-      upstream = createReferenceMcpServer({
-        resource: upstreamUrl,
-        issuer: publicUrl,
-        jwksUri: `${publicUrl}/.well-known/jwks.json`,
-        logger: pino({ level: 'silent' }),
-      });
-      await upstream.listen({ host: '127.0.0.1', port: upstreamPort });
+      upstream = await startTrustingUpstream(publicUrl, upstreamPort);
       const pair = await generateKeyPair('ES256', { extractable: true });
       const privateJwk = { ...(await exportJWK(pair.privateKey)), kid: 'keycloak-tests' };
       const common = {

@@ -1,12 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { createReferenceMcpServer } from '@portcullis/app-mcp-server';
 import type { RunningIdp } from '@portcullis/idp';
 import { CookieBrowser, freePort, pkcePair } from '@portcullis/test-support';
 import type { FastifyInstance } from 'fastify';
-import { pino } from 'pino';
 import type { ProxyOptionsInput } from '../../src/index.js';
 import { startTestIdp } from './idp.js';
 import { type ProxyTestOptions, type RunningProxy, startProxy } from './proxy.js';
+import { startTrustingUpstream } from './reference-upstream.js';
 
 type FacadeBlock = Extract<ProxyOptionsInput, { mode: 'facade' }>['facade'];
 
@@ -32,13 +31,7 @@ export async function startFacadeStack(
   const [port, upstreamPort] = [await freePort(), await freePort()];
   const upstreamUrl = `http://127.0.0.1:${upstreamPort}/mcp`;
   const idp = await startTestIdp([`http://localhost:${port}/mcp`], accessTokenTtl);
-  const upstream = createReferenceMcpServer({
-    resource: upstreamUrl,
-    issuer: `http://localhost:${port}`,
-    jwksUri: `http://localhost:${port}/.well-known/jwks.json`,
-    logger: pino({ level: 'silent' }),
-  });
-  await upstream.listen({ host: '127.0.0.1', port: upstreamPort });
+  const upstream = await startTrustingUpstream(`http://localhost:${port}`, upstreamPort);
   const options: ProxyTestOptions = {
     mode: 'facade',
     facade: await facade({ proxy: port, idp }),

@@ -1,12 +1,11 @@
-import { createReferenceMcpServer } from '@portcullis/app-mcp-server';
 import type { RunningIdp } from '@portcullis/idp';
 import { embeddedIdpToken, freePort } from '@portcullis/test-support';
 import type { FastifyInstance } from 'fastify';
-import { pino } from 'pino';
 import type { ProxyOptionsInput } from '../../src/index.js';
 import { startTestIdp } from './idp.js';
 import { type RunningProxy, startProxy } from './proxy.js';
 import { type RecordingUpstream, startRecordingUpstream } from './recording-upstream.js';
+import { startTrustingUpstream } from './reference-upstream.js';
 
 type DirectInput = Omit<Extract<ProxyOptionsInput, { mode?: 'direct' }>, 'mode' | 'publicUrl' | 'idp'>;
 
@@ -30,13 +29,7 @@ export async function startReferenceStack(): Promise<ReferenceStack> {
   const resource = `http://localhost:${port}/mcp`;
   const upstreamUrl = `http://127.0.0.1:${upstreamPort}/mcp`;
   const idp = await startTestIdp([resource, upstreamUrl]);
-  const upstream = createReferenceMcpServer({
-    resource: upstreamUrl,
-    issuer: `http://localhost:${port}`,
-    jwksUri: `http://localhost:${port}/.well-known/jwks.json`,
-    logger: pino({ level: 'silent' }),
-  });
-  await upstream.listen({ host: '127.0.0.1', port: upstreamPort });
+  const upstream = await startTrustingUpstream(`http://localhost:${port}`, upstreamPort);
   const proxy = await startProxy(port, {
     idp: { issuer: idp.issuer, jwksUri: `${idp.issuer}/jwks` },
     upstream: { url: upstreamUrl },

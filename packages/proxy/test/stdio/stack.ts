@@ -82,6 +82,22 @@ export async function connectLegacy(mcp: string, token: string) {
   return { client, transport };
 }
 
+/**
+ * An SDK v2 client connected through the proxy with `token` in the 2026-07-28 era (stateless: no session, no
+ * `initialize`), pinned by default or negotiated with `'auto'`.
+ */
+export async function connectModern(
+  mcp: string,
+  token: string,
+  mode: 'auto' | { pin: '2026-07-28' } = { pin: '2026-07-28' },
+): Promise<Client> {
+  const client = new Client({ name: 'stdio-test', version: '1.0.0' }, { versionNegotiation: { mode } });
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(mcp), { authProvider: { token: async () => token } }),
+  );
+  return client;
+}
+
 /** The text of a tool result. */
 export async function callText(client: Client, name: string, args: Record<string, unknown> = {}) {
   const result = (await client.callTool({ name, arguments: args })) as { content: { text: string }[] };

@@ -1,11 +1,10 @@
-import { createReferenceMcpServer } from '@portcullis/app-mcp-server';
 import type { RunningIdp } from '@portcullis/idp';
 import { embeddedIdpToken, freePort } from '@portcullis/test-support';
 import type { FastifyInstance } from 'fastify';
 import { exportJWK, generateKeyPair } from 'jose';
-import { pino } from 'pino';
 import { startTestIdp } from '../helpers/idp.js';
 import { type RunningProxy, startProxy } from '../helpers/proxy.js';
+import { startTrustingUpstream } from '../helpers/reference-upstream.js';
 
 /** Two proxy replicas (one public URL, one signing key, one Redis) in front of one reference upstream. */
 export interface ReplicaStack {
@@ -29,13 +28,7 @@ export async function startReplicaStack(redisUrl: string): Promise<ReplicaStack>
   const resource = `${publicUrl}/mcp`;
   const upstreamUrl = `http://127.0.0.1:${upstreamPort}/mcp`;
   const idp = await startTestIdp([resource]);
-  const upstream = createReferenceMcpServer({
-    resource: upstreamUrl,
-    issuer: publicUrl,
-    jwksUri: `${publicUrl}/.well-known/jwks.json`,
-    logger: pino({ level: 'silent' }),
-  });
-  await upstream.listen({ host: '127.0.0.1', port: upstreamPort });
+  const upstream = await startTrustingUpstream(publicUrl, upstreamPort);
   const pair = await generateKeyPair('ES256', { extractable: true });
   const privateJwk = { ...(await exportJWK(pair.privateKey)), kid: 'replicas' };
   const options = {
