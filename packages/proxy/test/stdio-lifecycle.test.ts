@@ -1,5 +1,6 @@
 import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { modernCall } from './helpers/proxy.js';
 import {
   alive,
   callText,
@@ -22,33 +23,9 @@ afterAll(async () => {
   await issuer?.close();
 });
 
-/** A raw 2026-07-28 `tools/call` of `pid`. */
-function modernPost(mcp: string, token: string): Promise<Response> {
-  return fetch(mcp, {
-    method: 'POST',
-    headers: {
-      authorization: `Bearer ${token}`,
-      'content-type': 'application/json',
-      accept: 'application/json, text/event-stream',
-      'mcp-protocol-version': '2026-07-28',
-      'mcp-method': 'tools/call',
-      'mcp-name': 'pid',
-    },
-    body: JSON.stringify({
-      jsonrpc: '2.0',
-      id: 1,
-      method: 'tools/call',
-      params: {
-        name: 'pid',
-        arguments: {},
-        _meta: {
-          'io.modelcontextprotocol/protocolVersion': '2026-07-28',
-          'io.modelcontextprotocol/clientCapabilities': {},
-        },
-      },
-    }),
-  });
-}
+/** A raw 2026-07-28 `tools/call` of `pid` (the proxy tests' `modernCall`). */
+const modernPost = (mcp: string, token: string) =>
+  modernCall(mcp, token, { method: 'tools/call', params: { name: 'pid', arguments: {} } });
 
 async function errorOf(res: Response) {
   return ((await res.json()) as { error: { code: number; message: string } }).error;
