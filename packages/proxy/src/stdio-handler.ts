@@ -7,7 +7,7 @@ import type { InFlight, InFlightEntry } from './in-flight.js';
 import { JSONRPC_SERVER_ERROR, MCP_SESSION_NOT_FOUND, readMcpBody, sendRpcError } from './jsonrpc.js';
 import type { ProxyMetrics } from './metrics.js';
 import type { ResolvedProxyOptions } from './options.js';
-import type { ModernStdioBridge } from './stdio-modern.js';
+import type { ModernCaller, ModernStdioBridge } from './stdio-modern.js';
 import { describeExit } from './stdio-process.js';
 import { StdioSession, type ToolGate } from './stdio-session.js';
 import { StdioSessionError, type StdioSessions } from './stdio-sessions.js';
@@ -104,8 +104,9 @@ export function createStdioHandler(context: StdioHandlerContext) {
     const sessionId = single(request.headers['mcp-session-id']);
     const body = request.method === 'POST' ? readMcpBody(request.body) : undefined;
     if (body?.modernVersion !== undefined) {
+      let caller: ModernCaller;
       try {
-        await context.modern.childFor(request.mcpAuth);
+        caller = await context.modern.callerFor(request.mcpAuth);
       } catch (error) {
         return sendStdioError(request, reply, metrics, error);
       }
@@ -114,6 +115,7 @@ export function createStdioHandler(context: StdioHandlerContext) {
         if (!reply.raw.writableFinished) gone.abort();
       });
       const response = await context.modern.handle(
+        caller,
         webRequest(request, options.mcpPath),
         request.mcpAuth as AuthInfo,
         request.body,

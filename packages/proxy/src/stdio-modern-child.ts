@@ -19,23 +19,49 @@ export interface ChildInfo {
 }
 
 /** A JSON-RPC error the SDK's handler relays as it is (`code`, `message`, `data`). */
-function rpcError(code: number, message: string, data?: unknown): Error {
-  return Object.assign(new Error(message), { code, ...(data === undefined ? {} : { data }) });
+export class ChildRpcError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+    readonly data?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+/** The change notifications 2026-07-28 delivers on `subscriptions/listen` streams, not to requests. */
+const CHANGE_NOTIFICATIONS = new Set([
+  'notifications/tools/list_changed',
+  'notifications/prompts/list_changed',
+  'notifications/resources/list_changed',
+  'notifications/resources/updated',
+]);
+
+/** A change notification of the child (one of {@link CHANGE_NOTIFICATIONS}). */
+export interface ChildChange {
+  readonly method: string;
+  readonly params: Record<string, unknown> | undefined;
 }
 
 /**
  * One child for one caller's 2026-07-28 requests: initialized once in the 2025 handshake with no client
  * capabilities (so it sends no sampling, elicitation or roots requests, which a stateless request cannot
  * answer), then sent each request under an id of its own. Progress notifications go back to the request
- * that set the token; other notifications to the only request in flight.
+ * that set the token; change notifications (list changes, resource updates) to {@link onChange}; other
+ * notifications to the only request in flight. Resource subscriptions at the child are counted, so that
+ * several listen streams share one.
  */
 export class ModernChild {
   readonly #pending = new Map<
     RequestId,
     { settle: (message: JSONRPCMessage) => void; notify: Notify; token: unknown }
   >();
+  /** Listen streams per subscribed resource URI. */
+  readonly #subscriptions = new Map<string, number>();
   #next = 1;
   idle: NodeJS.Timeout | undefined;
+  /** Where change notifications go. */
+  onChange: ((change: ChildChange) => void) | undefined;
 
   constructor(
     readonly process: StdioProcess,
@@ -88,10 +114,44 @@ export class ModernChild {
         error?: { code: number; message: string; data?: unknown };
       };
       if (message.error !== undefined)
-        throw rpcError(message.error.code, message.error.message, message.error.data);
+        throw new ChildRpcError(message.error.code, message.error.message, message.error.data);
       return message.result ?? {};
     } finally {
       signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /**
+   * Subscribe to `uris` at the child (`resources/subscribe`) where no listen stream has yet; all or none.
+   * @throws {ChildRpcError} the child's refusal of one of them (the others are given back).
+   */
+  async subscribe(uris: readonly string[], signal: AbortSignal): Promise<void> {
+    const taken: string[] = [];
+    try {
+      for (const uri of uris) {
+        const count = this.#subscriptions.get(uri) ?? 0;
+        if (count === 0) await this.request('resources/subscribe', { uri }, signal, async () => {});
+        this.#subscriptions.set(uri, (this.#subscriptions.get(uri) ?? 0) + 1);
+        taken.push(uri);
+      }
+    } catch (error) {
+      this.unsubscribe(taken);
+      throw error;
+    }
+  }
+
+  /** Give back {@link subscribe}'s `uris`; the last stream of a URI unsubscribes at the child. */
+  unsubscribe(uris: readonly string[]): void {
+    for (const uri of uris) {
+      const count = (this.#subscriptions.get(uri) ?? 0) - 1;
+      if (count > 0) {
+        this.#subscriptions.set(uri, count);
+        continue;
+      }
+      this.#subscriptions.delete(uri);
+      // Fire and forget: its answer matches no pending request and is dropped.
+      const id = `portcullis-${this.#next++}`;
+      this.process.send({ jsonrpc: '2.0', id, method: 'resources/unsubscribe', params: { uri } });
     }
   }
 
@@ -123,6 +183,10 @@ export class ModernChild {
     }
     if (!isJSONRPCNotification(message)) return;
     const params = message.params as Record<string, unknown> | undefined;
+    if (CHANGE_NOTIFICATIONS.has(message.method)) {
+      this.onChange?.({ method: message.method, params });
+      return;
+    }
     let target = [...this.#pending.values()].find(
       (p) => p.token !== undefined && p.token === params?.progressToken,
     );

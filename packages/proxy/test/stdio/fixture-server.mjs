@@ -1,7 +1,8 @@
 // A tiny stdio MCP server for the stdio-upstream tests, written with the SDK (plain ESM: spawned as
 // `node test/stdio/fixture-server.mjs`, no loader). FIXTURE_MODE=exit-at-start exits before reading
 // anything, =silent never answers, =refuse-initialize answers initialize with an error;
-// FIXTURE_STDIN_LOG=<file> copies every byte received on stdin into that file.
+// FIXTURE_STDIN_LOG=<file> copies every byte received on stdin into that file. Besides its tools it has a
+// subscribable resource (`fixture://counter`, raised by the `bump` tool), and `add-tool` changes its tool list.
 import { createWriteStream } from 'node:fs';
 import { McpServer } from '@modelcontextprotocol/server';
 import { StdioServerTransport } from '@modelcontextprotocol/server/stdio';
@@ -27,7 +28,38 @@ if (process.env.FIXTURE_STDIN_LOG) {
 
 if (process.env.FIXTURE_MODE) await new Promise(() => process.stdin.once('end', () => process.exit(0)));
 
-const server = new McpServer({ name: 'stdio-fixture', version: '1.0.0' });
+const server = new McpServer(
+  { name: 'stdio-fixture', version: '1.0.0' },
+  { capabilities: { resources: { subscribe: true, listChanged: true } } },
+);
+const COUNTER = 'fixture://counter';
+let count = 0;
+const subscribed = new Set();
+server.registerResource('counter', COUNTER, { description: 'A counter that `bump` raises' }, async () => ({
+  contents: [{ uri: COUNTER, text: String(count) }],
+}));
+server.server.setRequestHandler('resources/subscribe', async ({ params }) => {
+  if (params.uri !== COUNTER) throw new Error(`no resource ${params.uri}`);
+  subscribed.add(params.uri);
+  return {};
+});
+server.server.setRequestHandler('resources/unsubscribe', async ({ params }) => {
+  subscribed.delete(params.uri);
+  return {};
+});
+server.registerTool('bump', { description: 'Raises the counter, telling subscribers' }, async () => {
+  count += 1;
+  if (subscribed.has(COUNTER)) await server.server.sendResourceUpdated({ uri: COUNTER });
+  return { content: [{ type: 'text', text: String(count) }] };
+});
+let extra = 0;
+server.registerTool('add-tool', { description: 'Registers one more tool (tools/list changes)' }, async () => {
+  extra += 1;
+  server.registerTool(`extra-${extra}`, { description: 'Added at run time' }, async () => ({
+    content: [{ type: 'text', text: 'extra' }],
+  }));
+  return { content: [{ type: 'text', text: `extra-${extra}` }] };
+});
 server.registerTool(
   'hello-world',
   { description: 'Greets you by name', inputSchema: z.object({ name: z.string() }) },
