@@ -10,6 +10,8 @@ export interface ProxyAppConfig {
   readonly logLevel: string;
   /** The config file read, if any. */
   readonly configFile: string | undefined;
+  /** `--check`: validate, then exit without listening. */
+  readonly check: boolean;
 }
 
 /** The error `portcullis-proxy` prints before exiting 1. */
@@ -19,23 +21,36 @@ export class ProxyConfigError extends Error {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-const USAGE = 'usage: portcullis-proxy [--config portcullis.yaml] [--stdio -- <command> [args…]]';
+/** The one-line usage, also the start of every command-line error. */
+export const USAGE =
+  'usage: portcullis-proxy [--config portcullis.yaml] [--check] [--stdio -- <command> [args…]] | --help | --version';
 
-/** The command line: `[--config <file> | --config=<file> | -c <file>] [--stdio -- <command> [args…]]`. */
+/** The flags before `--` (after it comes the stdio command and its own arguments). */
+export function flagsOf(argv: readonly string[]): readonly string[] {
+  const dashes = argv.indexOf('--');
+  return dashes < 0 ? argv : argv.slice(0, dashes);
+}
+
+/**
+ * The command line: `[--config <file> | --config=<file> | -c <file>] [--check] [--stdio -- <command> [args…]]`
+ * (`--help` and `--version` are answered before this).
+ */
 function parseArgs(
   argv: readonly string[],
   env: Env,
-): { file: string | undefined; stdio: string[] | undefined } {
+): { file: string | undefined; stdio: string[] | undefined; check: boolean } {
   const dashes = argv.indexOf('--');
-  const flags = dashes < 0 ? [...argv] : argv.slice(0, dashes);
+  const flags = flagsOf(argv);
   const command = dashes < 0 ? undefined : argv.slice(dashes + 1);
   const fail = (why: string) =>
     new ProxyConfigError(`${USAGE}: ${why} (got ${JSON.stringify(argv.join(' '))})`);
   let file: string | undefined;
   let stdio = false;
+  let check = false;
   for (let i = 0; i < flags.length; i += 1) {
     const flag = flags[i] ?? '';
     if (flag === '--stdio' && !stdio) stdio = true;
+    else if (flag === '--check' && !check) check = true;
     else if (flag.startsWith('--config=') && file === undefined) file = flag.slice('--config='.length);
     else if ((flag === '--config' || flag === '-c') && file === undefined) {
       const value = flags[i + 1];
@@ -46,7 +61,7 @@ function parseArgs(
   }
   if (stdio !== (command !== undefined)) throw fail('--stdio and "-- <command>" go together');
   if (command !== undefined && (command[0] ?? '') === '') throw fail('--stdio needs a command after --');
-  return { file: file ?? env.PORTCULLIS_PROXY_CONFIG, stdio: command };
+  return { file: file ?? env.PORTCULLIS_PROXY_CONFIG, stdio: command, check };
 }
 
 /**
@@ -89,7 +104,7 @@ function section(options: Record<string, unknown>, key: string): Record<string, 
  * @throws {ProxyConfigError} naming the argument, file or variable at fault.
  */
 export async function loadConfig(argv: readonly string[], env: Env): Promise<ProxyAppConfig> {
-  const { file, stdio } = parseArgs(argv, env);
+  const { file, stdio, check } = parseArgs(argv, env);
   let options: Record<string, unknown> = {};
   if (file !== undefined) {
     let text: string;
@@ -139,5 +154,5 @@ export async function loadConfig(argv: readonly string[], env: Env): Promise<Pro
   if (!isLoopbackHost(host) && !publicUrl.startsWith('https:')) {
     throw new ProxyConfigError(`listen.host ${host} is not loopback, so publicUrl must be an https URL`);
   }
-  return { options, logLevel: env.PORTCULLIS_PROXY_LOG_LEVEL ?? 'info', configFile: file };
+  return { options, logLevel: env.PORTCULLIS_PROXY_LOG_LEVEL ?? 'info', configFile: file, check };
 }

@@ -1,15 +1,46 @@
 #!/usr/bin/env node
-import { realpathSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import {
   createProxyServer,
   InvalidProxyOptionsError,
+  ProxyError,
   type ResolvedProxyOptions,
   resolveOptions,
 } from '@portcullis/proxy';
 import { createRedactingLogger } from '@portcullis/resource-server';
 import type { FastifyInstance } from 'fastify';
-import { loadConfig, ProxyConfigError } from './config.js';
+import { flagsOf, loadConfig, type ProxyAppConfig, ProxyConfigError, USAGE } from './config.js';
+
+/** `portcullis-proxy --help`. */
+export const HELP = `${USAGE}
+
+The Portcullis auth proxy: the OAuth resource server (and in facade mode also the authorization server) that
+MCP clients see, in front of an MCP server. It listens on 127.0.0.1:9090 unless the config says otherwise.
+
+  -c, --config <file>    the YAML config (or PORTCULLIS_PROXY_CONFIG); examples in examples/*.yaml
+  --stdio -- <command>   spawn this stdio MCP server (one per session or caller) instead of an http upstream
+  --check                validate the config and read the files it names (keys), then exit without
+                         listening: 0 and a summary when valid, 1 and the first problem when not
+  -h, --help             this text
+  -V, --version          the version
+
+Environment (overrides the file): PORTCULLIS_PROXY_PORT, PORTCULLIS_PROXY_HOST, PORTCULLIS_PROXY_PUBLIC_URL,
+PORTCULLIS_PROXY_UPSTREAM_URL, PORTCULLIS_PROXY_IDP_ISSUER, PORTCULLIS_PROXY_IDP_JWKS_URI,
+PORTCULLIS_PROXY_IDP_INTROSPECTION_CLIENT_SECRET, PORTCULLIS_PROXY_FACADE_STORE_KEY,
+PORTCULLIS_PROXY_IDENTITY_KEY_FILE, PORTCULLIS_PROXY_LOG_LEVEL (default info).
+
+SIGTERM or SIGINT stops it: no new requests, in-flight ones finish, open streams end after
+shutdown.drainTimeoutMs.
+`;
+
+/** `portcullis-proxy --version`: this app's version and the Node.js running it. */
+export function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return `portcullis-proxy ${pkg.version} (Node.js ${process.version})\n`;
+}
 
 /** A running proxy. */
 export interface RunningProxyApp {
@@ -27,11 +58,7 @@ export interface RunningProxyApp {
  */
 export async function run(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<RunningProxyApp> {
   const config = await loadConfig(argv, env);
-  const options = resolveOptions(config.options);
-  const app = createProxyServer({
-    ...(config.options as object),
-    logger: createRedactingLogger({ level: config.logLevel }),
-  } as Parameters<typeof createProxyServer>[0]);
+  const { app, options } = build(config);
   const address = await app.listen({ host: options.listen.host, port: options.listen.port });
   app.log.info(
     {
@@ -47,7 +74,64 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv): Prom
   return { app, options, address, close: () => app.close() };
 }
 
+function build(config: ProxyAppConfig): { app: FastifyInstance; options: ResolvedProxyOptions } {
+  const options = resolveOptions(config.options);
+  const app = createProxyServer({
+    ...(config.options as object),
+    logger: createRedactingLogger({ level: config.logLevel }),
+  } as Parameters<typeof createProxyServer>[0]);
+  return { app, options };
+}
+
+/**
+ * What the command line asks for instead of running: the text of `--help` or `--version`, or the summary of
+ * `--check` (the config validated and the proxy built and made ready, which reads its key files, without
+ * listening); `undefined` to run.
+ * @throws {ProxyConfigError | InvalidProxyOptionsError} as {@link run}, for `--check` too.
+ */
+export async function answerWithoutRunning(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+): Promise<string | undefined> {
+  const flags = flagsOf(argv);
+  if (flags.includes('--help') || flags.includes('-h')) return HELP;
+  if (flags.includes('--version') || flags.includes('-V')) return version();
+  const config = await loadConfig(argv, env);
+  if (!config.check) return undefined;
+  const { app, options } = build({ ...config, logLevel: 'warn' });
+  try {
+    await app.ready();
+  } finally {
+    await app.close();
+  }
+  const upstream =
+    options.upstream.kind === 'http'
+      ? options.upstream.url
+      : `stdio: ${[options.upstream.command, ...options.upstream.args].join(' ')}`;
+  const mode = options.facade === undefined ? 'direct' : 'facade';
+  return `portcullis-proxy: ${config.configFile ?? 'the configuration'} is valid: ${mode} mode, ${options.resource} in front of ${upstream}, listening on ${options.listen.host}:${options.listen.port}\n`;
+}
+
+/**
+ * What to print when the proxy cannot start: the message alone for the errors that explain themselves (bad
+ * arguments or options, a coded `ProxyError` such as an unreadable key file, with its cause's message), the
+ * whole error (stack included) for anything unexpected.
+ */
+export function startFailure(error: unknown): unknown {
+  if (error instanceof InvalidProxyOptionsError || error instanceof ProxyConfigError) return error.message;
+  if (error instanceof ProxyError) {
+    const cause = error.cause instanceof Error ? ` (${error.cause.message})` : '';
+    return `${error.code}: ${error.message}${cause}`;
+  }
+  return error instanceof Error ? error : String(error);
+}
+
 async function main(): Promise<void> {
+  const answer = await answerWithoutRunning(process.argv.slice(2), process.env);
+  if (answer !== undefined) {
+    process.stdout.write(answer);
+    return;
+  }
   const running = await run(process.argv.slice(2), process.env);
   const stop = () => {
     running.close().then(
@@ -62,8 +146,7 @@ async function main(): Promise<void> {
 const entry = process.argv[1];
 if (entry !== undefined && import.meta.url === pathToFileURL(realpathSync(entry)).href) {
   main().catch((error: unknown) => {
-    const known = error instanceof InvalidProxyOptionsError || error instanceof ProxyConfigError;
-    console.error(known || !(error instanceof Error) ? String((error as Error).message ?? error) : error);
+    console.error(startFailure(error));
     process.exit(1);
   });
 }

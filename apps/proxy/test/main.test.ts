@@ -1,7 +1,42 @@
 import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { InvalidProxyOptionsError, ProxyError } from '@portcullis/proxy';
 import { freePort } from '@portcullis/test-support';
 import { describe, expect, it } from 'vitest';
-import { run } from '../src/main.js';
+import { answerWithoutRunning, HELP, run, startFailure } from '../src/main.js';
+
+const embedded = ['--config', 'examples/portcullis.embedded-idp.yaml'];
+
+/** Run the CLI (TypeScript source) with `args` and `env`; its exit code and output. */
+async function cli(args: readonly string[], env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
+    env: { ...process.env, ...env },
+    stdio: 'pipe',
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  return { code, stdout, stderr };
+}
+
+/** `true` when something accepts TCP connections on 127.0.0.1:`port`. */
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
 
 describe('portcullis-proxy', () => {
   it('[RS-26 PX-01] starts from the example config on 127.0.0.1 and serves PRM for its own URL', async () => {
@@ -40,5 +75,64 @@ describe('portcullis-proxy', () => {
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     expect(code).toBe(1);
     expect(stderr).toContain('idp.issuer must be an https URL (http is allowed only for loopback)');
+  });
+});
+
+describe('portcullis-proxy --help, --version, --check', () => {
+  it('--help names every flag and every environment variable the config reads', async () => {
+    expect(await answerWithoutRunning(['--help'], {})).toBe(HELP);
+    expect(await answerWithoutRunning(['-h', '--config', 'missing.yaml'], {})).toBe(HELP);
+    const source = await readFile(new URL('../src/config.ts', import.meta.url), 'utf8');
+    const variables = new Set(source.match(/(?<![A-Z_])PORTCULLIS_PROXY_[A-Z_]+/g));
+    expect(variables.size).toBeGreaterThan(8);
+    for (const name of variables) expect(HELP).toContain(name);
+    for (const flag of ['--config', '--stdio', '--check', '--help', '--version'])
+      expect(HELP).toContain(flag);
+  });
+
+  it("--version prints the app's version and Node's", async () => {
+    const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
+    expect(await answerWithoutRunning(['--version'], {})).toBe(
+      `portcullis-proxy ${pkg.version} (Node.js ${process.version})\n`,
+    );
+  });
+
+  it('--check validates the config and reads its key files without listening', async () => {
+    const port = await freePort();
+    const summary = await answerWithoutRunning([...embedded, '--check'], {
+      PORTCULLIS_PROXY_PORT: String(port),
+    });
+    expect(summary).toBe(
+      `portcullis-proxy: examples/portcullis.embedded-idp.yaml is valid: direct mode, http://localhost:${port}/mcp in front of http://127.0.0.1:3030/mcp, listening on 127.0.0.1:${port}\n`,
+    );
+    expect(await listening(port)).toBe(false);
+    expect(await answerWithoutRunning(embedded, {})).toBeUndefined();
+
+    await expect(
+      answerWithoutRunning([...embedded, '--check'], {
+        PORTCULLIS_PROXY_IDP_ISSUER: 'http://idp.example.com',
+      }),
+    ).rejects.toBeInstanceOf(InvalidProxyOptionsError);
+    const missingKey = answerWithoutRunning([...embedded, '--check'], {
+      PORTCULLIS_PROXY_IDENTITY_KEY_FILE: '/nonexistent/identity.jwk.json',
+    });
+    await expect(missingKey).rejects.toBeInstanceOf(ProxyError);
+    expect(startFailure(await missingKey.catch((error: unknown) => error))).toBe(
+      "ERR_PORTCULLIS_PROXY_SIGNING_KEY: upstream.identity.keyFile /nonexistent/identity.jwk.json could not be read as a JSON JWK; write the private EC P-256 key as a JWK there (ENOENT: no such file or directory, open '/nonexistent/identity.jwk.json')",
+    );
+  });
+
+  it('the CLI exits 0 after a valid --check, and 1 with one line, no stack trace, for an unreadable key file', async () => {
+    const valid = await cli([...embedded, '--check']);
+    expect(valid.code).toBe(0);
+    expect(valid.stdout).toContain('is valid: direct mode');
+    const missing = await cli([...embedded, '--check'], {
+      PORTCULLIS_PROXY_IDENTITY_KEY_FILE: '/nonexistent/identity.jwk.json',
+    });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr.trim().split('\n')).toHaveLength(1);
+    expect(missing.stderr).toContain('ERR_PORTCULLIS_PROXY_SIGNING_KEY: upstream.identity.keyFile');
   });
 });
