@@ -31,7 +31,8 @@ PORTCULLIS_PROXY_IDP_INTROSPECTION_CLIENT_SECRET, PORTCULLIS_PROXY_FACADE_STORE_
 PORTCULLIS_PROXY_IDENTITY_KEY_FILE, PORTCULLIS_PROXY_LOG_LEVEL (default info).
 
 SIGTERM or SIGINT stops it: no new requests, in-flight ones finish, open streams end after
-shutdown.drainTimeoutMs.
+shutdown.drainTimeoutMs. SIGHUP reads the identity key files again (upstream.identity.keyFile and
+publishedKeyFiles): key rotation without a restart; on an error the keys in use stay (logged).
 `;
 
 /** `portcullis-proxy --version`: this app's version and the Node.js running it. */
@@ -141,6 +142,8 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  // Key rotation without a restart: the identity key files are read again (the outcome is logged).
+  process.on('SIGHUP', () => void running.app.reloadKeys());
 }
 
 const entry = process.argv[1];

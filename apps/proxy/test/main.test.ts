@@ -1,6 +1,9 @@
 import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { InvalidProxyOptionsError, ProxyError } from '@portcullis/proxy';
 import { freePort } from '@portcullis/test-support';
 import { describe, expect, it } from 'vitest';
@@ -78,6 +81,50 @@ describe('portcullis-proxy', () => {
   });
 });
 
+describe('portcullis-proxy SIGHUP', () => {
+  it('reads the identity key files again: the JWKS publishes the new signing key', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'portcullis-app-proxy-'));
+    const keyFile = join(dir, 'identity.jwk.json');
+    const key = (kid: string) => ({
+      ...generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' }),
+      kid,
+    });
+    await writeFile(keyFile, JSON.stringify(key('before')));
+    const port = await freePort();
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...embedded], {
+      env: {
+        ...process.env,
+        PORTCULLIS_PROXY_PORT: String(port),
+        PORTCULLIS_PROXY_IDENTITY_KEY_FILE: keyFile,
+        PORTCULLIS_PROXY_LOG_LEVEL: 'warn',
+      },
+      stdio: 'ignore',
+    });
+    const kids = async () => {
+      const res = await fetch(`http://127.0.0.1:${port}/.well-known/jwks.json`).catch(() => undefined);
+      const body = (await res?.json()) as { keys: { kid: string }[] } | undefined;
+      return body?.keys.map((jwk) => jwk.kid);
+    };
+    const eventually = async (expected: string[]) => {
+      const deadline = Date.now() + 15_000;
+      while (JSON.stringify(await kids()) !== JSON.stringify(expected)) {
+        if (Date.now() > deadline) throw new Error(`the JWKS did not become ${expected.join(', ')}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    };
+    try {
+      await eventually(['before']);
+      await writeFile(keyFile, JSON.stringify(key('after')));
+      child.kill('SIGHUP');
+      await eventually(['after']);
+      expect(child.exitCode).toBeNull();
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+    }
+  });
+});
+
 describe('portcullis-proxy --help, --version, --check', () => {
   it('--help names every flag and every environment variable the config reads', async () => {
     expect(await answerWithoutRunning(['--help'], {})).toBe(HELP);
@@ -120,7 +167,7 @@ describe('portcullis-proxy --help, --version, --check', () => {
     });
     await expect(missingKey).rejects.toBeInstanceOf(ProxyError);
     expect(startFailure(await missingKey.catch((error: unknown) => error))).toBe(
-      "ERR_PORTCULLIS_PROXY_SIGNING_KEY: upstream.identity.keyFile /nonexistent/identity.jwk.json could not be read as a JSON JWK; write the private EC P-256 key as a JWK there (ENOENT: no such file or directory, open '/nonexistent/identity.jwk.json')",
+      "ERR_PORTCULLIS_PROXY_SIGNING_KEY: upstream.identity.keyFile /nonexistent/identity.jwk.json could not be read as JSON; write the private EC P-256 key as a JWK there (ENOENT: no such file or directory, open '/nonexistent/identity.jwk.json')",
     );
   });
 

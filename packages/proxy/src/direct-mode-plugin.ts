@@ -2,7 +2,7 @@ import type { ChallengeContext } from '@portcullis/resource-server';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { createForwardHandler } from './forward.js';
-import { createIdentityForwarder, type IdentityForwarder } from './identity.js';
+import { createIdentityForwarder, type IdentityForwarder, type IdentityKeys } from './identity.js';
 import type { InFlight } from './in-flight.js';
 import { legacySsePlugin } from './legacy-sse-plugin.js';
 import { mcpProxyPlugin } from './mcp-proxy-plugin.js';
@@ -19,6 +19,12 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** What the proxy forwards upstream instead of the client's token (HTTP upstreams only). */
     identityForwarder: IdentityForwarder;
+    /**
+     * Read the identity key files again ({@link IdentityForwarder.reload}) and log the outcome: the
+     * `portcullis-proxy` CLI calls it on `SIGHUP`. Resolves to the keys in use, or `undefined` when the
+     * reload failed (logged; the keys in use stay) or there are no keys (stdio upstream).
+     */
+    reloadKeys(): Promise<IdentityKeys | undefined>;
   }
 }
 
@@ -50,6 +56,7 @@ export const directModePlugin = fp(
           ? (granted, tool) => policy.canCallTool(granted, tool)
           : undefined;
       const modern = new ModernStdioBridge(upstream, context.options.sessions.idleMs, app.log, toolGate);
+      app.decorate('reloadKeys', async () => undefined);
       app.addHook('onClose', async () => modern.close());
       const handler = createStdioHandler({ ...context, stdio: upstream, modern, toolGate });
       await app.register(mcpProxyPlugin, { ...context, handler });
@@ -68,9 +75,21 @@ export const directModePlugin = fp(
       );
     }
     app.decorate('identityForwarder', identity);
-    const body = JSON.stringify(identity.jwks);
+    app.decorate('reloadKeys', async () => {
+      try {
+        const keys = await identity.reload();
+        app.log.info(keys, 'identity keys reloaded');
+        return keys;
+      } catch (error) {
+        app.log.error({ err: error }, 'identity keys not reloaded: the keys in use stay');
+        return undefined;
+      }
+    });
     app.get(JWKS_PATH, async (_request, reply) =>
-      reply.header('cache-control', 'public, max-age=300').type('application/jwk-set+json').send(body),
+      reply
+        .header('cache-control', 'public, max-age=300')
+        .type('application/jwk-set+json')
+        .send(JSON.stringify(identity.jwks)),
     );
     const handler = createForwardHandler({ ...context, upstream, identity });
     await app.register(mcpProxyPlugin, { ...context, handler });

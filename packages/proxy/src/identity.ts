@@ -11,10 +11,24 @@ export interface PublicJwks {
   readonly keys: readonly JWK[];
 }
 
+/** The keys in use after {@link IdentityForwarder.reload}. */
+export interface IdentityKeys {
+  /** The `kid` of the signing key (`undefined` in headers mode). */
+  readonly signingKid: string | undefined;
+  /** The `kid`s published at `/.well-known/jwks.json`, the signing key's first. */
+  readonly publishedKids: readonly string[];
+}
+
 /** Turns the verified caller into what the upstream trusts instead of the client's token. */
 export interface IdentityForwarder {
   /** The proxy's public signing keys, published at `/.well-known/jwks.json` (empty in headers mode). */
   readonly jwks: PublicJwks;
+  /**
+   * Read the key files again (`keyFile`, `publishedKeyFiles`) and use them from the next request on; keys
+   * given inline or generated at start stay. All or nothing: on an error the keys in use stay.
+   * @throws {ProxyError} `ERR_PORTCULLIS_PROXY_SIGNING_KEY` naming the file at fault.
+   */
+  reload(): Promise<IdentityKeys>;
   /** Request header names this forwarder sets; the same names coming from the client are dropped. */
   readonly headerNames: readonly string[];
   /** The headers to send upstream for `auth`. */
@@ -32,15 +46,16 @@ function keyError(message: string, cause?: unknown): ProxyError {
   );
 }
 
-async function readJwkFile(file: string, option: string, what: string): Promise<JWK> {
+async function readJsonFile(file: string, option: string, what: string): Promise<unknown> {
   try {
-    return JSON.parse(await readFile(file, 'utf8')) as JWK;
+    return JSON.parse(await readFile(file, 'utf8'));
   } catch (cause) {
-    throw keyError(
-      `${option} ${file} could not be read as a JSON JWK; write the ${what} as a JWK there`,
-      cause,
-    );
+    throw keyError(`${option} ${file} could not be read as JSON; write the ${what} there`, cause);
   }
+}
+
+async function readJwkFile(file: string, option: string, what: string): Promise<JWK> {
+  return (await readJsonFile(file, option, `${what} as a JWK`)) as JWK;
 }
 
 /** The public members of an EC P-256 JWK (private or public) with its `kid` (RFC 7638 thumbprint if none). */
@@ -81,8 +96,13 @@ async function loadSigningKey(identity: JwtIdentity): Promise<Signing> {
 async function publishedKeys(identity: JwtIdentity, signing: JWK): Promise<PublicJwks> {
   const extra: JWK[] = [];
   for (const [i, file] of identity.publishedKeyFiles.entries()) {
-    const jwk = await readJwkFile(file, `upstream.identity.publishedKeyFiles[${i}]`, 'EC P-256 key');
-    extra.push(await publicPart(jwk, `upstream.identity.publishedKeyFiles[${i}] (${file})`));
+    const option = `upstream.identity.publishedKeyFiles[${i}]`;
+    const content = await readJsonFile(file, option, 'EC P-256 key as a JWK or a JWK Set');
+    const set = (content as { keys?: unknown } | null)?.keys;
+    const members = Array.isArray(set) ? (set as JWK[]) : [content as JWK];
+    for (const [j, jwk] of members.entries()) {
+      extra.push(await publicPart(jwk, `${option} (${file}${Array.isArray(set) ? `, keys[${j}]` : ''})`));
+    }
   }
   for (const [i, jwk] of identity.publishedJwks.entries()) {
     extra.push(await publicPart(jwk as JWK, `upstream.identity.publishedJwks[${i}]`));
@@ -121,12 +141,27 @@ async function jwtForwarder(options: ResolvedProxyOptions): Promise<IdentityForw
   const identity = httpUpstreamOf(options).identity;
   if (identity.mode !== 'jwt') throw new TypeError('identity mode is not jwt');
   const ttl = identity.ttlSeconds;
-  const signing = await loadSigningKey(identity);
+  let signing = await loadSigningKey(identity);
   const cache = new Map<string, { jwt: string; iat: number; exp: number }>();
-  const jwks = await publishedKeys(identity, signing.publicJwk);
+  let jwks = await publishedKeys(identity, signing.publicJwk);
+  const keys = (): IdentityKeys => ({
+    signingKid: signing.publicJwk.kid,
+    publishedKids: jwks.keys.map((key) => key.kid as string),
+  });
   return {
-    jwks,
+    get jwks() {
+      return jwks;
+    },
     headerNames: ['authorization'],
+    async reload() {
+      // A key generated at start has no file to read again: it stays.
+      const next = identity.keyFile === undefined ? signing : await loadSigningKey(identity);
+      const published = await publishedKeys(identity, next.publicJwk);
+      if (next.publicJwk.kid !== signing.publicJwk.kid) cache.clear();
+      signing = next;
+      jwks = published;
+      return keys();
+    },
     async headersFor(auth) {
       const now = Math.floor(Date.now() / 1000);
       const hit = cache.get(auth.token);
@@ -168,6 +203,7 @@ export async function createIdentityForwarder(options: ResolvedProxyOptions): Pr
   return {
     jwks: Object.freeze({ keys: Object.freeze([]) }),
     headerNames: Object.freeze(Object.values(names)),
+    reload: async () => ({ signingKid: undefined, publishedKids: [] }),
     async headersFor(auth) {
       const caller = callerOf(auth);
       return {

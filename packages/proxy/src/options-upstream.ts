@@ -42,9 +42,11 @@ const identitySchema = z.discriminatedUnion('mode', [
     /** The private signing key as a JWK object (programmatic alternative to `keyFile`). */
     privateJwk: z.record(z.string(), z.unknown()).optional(),
     /**
-     * Key rotation: files of further EC P-256 JWKs (public, or private with `d` dropped) published in the
+     * Key rotation: files of further EC P-256 keys (public, or private with `d` dropped) published in the
      * JWKS next to the signing key but never used to sign: the next key before replicas switch to it, the
-     * previous one until the identities it signed have expired. Default: none.
+     * previous one until the identities it signed have expired. Each file holds one JWK or a JWK Set
+     * (`{"keys": [...]}`, possibly empty), so one file can be edited through a rotation; files are read
+     * again on `reloadKeys()` (`SIGHUP` to the CLI). Default: none.
      */
     publishedKeyFiles: z.array(z.string().min(1)).default([]),
     /** The same as JWK objects (programmatic alternative to `publishedKeyFiles`). */

@@ -2,7 +2,14 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, startLocalIssuer } from '@portcullis/test-support';
-import { createLocalJWKSet, decodeJwt, exportJWK, generateKeyPair, jwtVerify } from 'jose';
+import {
+  createLocalJWKSet,
+  decodeJwt,
+  decodeProtectedHeader,
+  exportJWK,
+  generateKeyPair,
+  jwtVerify,
+} from 'jose';
 import { describe, expect, it } from 'vitest';
 import {
   createIdentityForwarder,
@@ -219,6 +226,106 @@ describe('signing-key rotation: keys published but not used to sign', () => {
       await Promise.all([a.close(), b.close()]);
       await upstream.close();
       await issuer.close();
+    }
+  });
+});
+
+describe('signing-key rotation without a restart: reloadKeys() (SIGHUP to the CLI)', () => {
+  it('[PX-02] publishes, switches to and retires a key by editing two files, with no failed call', async () => {
+    const issuer = await startLocalIssuer();
+    const [port, upstreamPort] = [await freePort(), await freePort()];
+    const dir = await mkdtemp(join(tmpdir(), 'portcullis-proxy-'));
+    const keyFile = join(dir, 'identity.jwk.json');
+    const setFile = join(dir, 'published.jwks.json');
+    const [key1, key2] = [await privateKeyJwk('key-1'), await privateKeyJwk('key-2')];
+    const publicOf = ({ d: _d, ...rest }: Record<string, unknown>) => rest;
+    await writeFile(keyFile, JSON.stringify(key1));
+    await writeFile(setFile, JSON.stringify({ keys: [] }));
+    const proxy = await startProxy(port, {
+      idp: { issuer: issuer.issuer, jwksUri: issuer.jwksUri },
+      upstream: {
+        url: `http://127.0.0.1:${upstreamPort}/mcp`,
+        identity: { mode: 'jwt', keyFile, publishedKeyFiles: [setFile] },
+      },
+      scopes: { default: ['mcp:tools'] },
+    });
+    const upstream = await startTrustingUpstream(proxy.url, upstreamPort);
+    const published = async () =>
+      (
+        (await (await fetch(`${proxy.url}/.well-known/jwks.json`)).json()) as { keys: { kid: string }[] }
+      ).keys.map((key) => key.kid);
+    const signedWith = async () =>
+      decodeProtectedHeader(
+        String((await proxy.app.identityForwarder.headersFor(auth('sha256:rotation'))).authorization).slice(
+          7,
+        ),
+      ).kid;
+    try {
+      const token = await issuer.sign(`${proxy.mcp}`);
+      const hello = { method: 'tools/call', params: { name: 'hello-world', arguments: { name: 'joe' } } };
+      const call = async () => {
+        const res = await modernCall(proxy.mcp, token, hello);
+        expect(res.status).toBe(200);
+        expect(await res.text()).toContain('Hello, joe!');
+      };
+      // 1. Publish the next key.
+      await writeFile(setFile, JSON.stringify({ keys: [publicOf(key2)] }));
+      expect(await proxy.app.reloadKeys()).toEqual({
+        signingKid: 'key-1',
+        publishedKids: ['key-1', 'key-2'],
+      });
+      expect(await published()).toEqual(['key-1', 'key-2']);
+      expect(await signedWith()).toBe('key-1');
+      await call();
+      // 2. Sign with it; keep publishing the previous one.
+      await writeFile(keyFile, JSON.stringify(key2));
+      await writeFile(setFile, JSON.stringify({ keys: [publicOf(key1)] }));
+      expect(await proxy.app.reloadKeys()).toEqual({
+        signingKid: 'key-2',
+        publishedKids: ['key-2', 'key-1'],
+      });
+      expect(await signedWith()).toBe('key-2');
+      await call();
+      // 3. Retire the previous key.
+      await writeFile(setFile, JSON.stringify({ keys: [] }));
+      expect(await proxy.app.reloadKeys()).toEqual({ signingKid: 'key-2', publishedKids: ['key-2'] });
+      expect(await published()).toEqual(['key-2']);
+      await call();
+      expect(proxy.logText()).toContain('identity keys reloaded');
+    } finally {
+      await proxy.close();
+      await upstream.close();
+      await issuer.close();
+    }
+  });
+
+  it('keeps the keys in use when a file cannot be used, and says so in the log', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'portcullis-proxy-'));
+    const keyFile = join(dir, 'identity.jwk.json');
+    const setFile = join(dir, 'published.jwks.json');
+    await writeFile(keyFile, JSON.stringify(await privateKeyJwk('key-1')));
+    await writeFile(setFile, JSON.stringify({ keys: [] }));
+    const proxy = await startProxy(await freePort(), {
+      ...base,
+      upstream: { ...base.upstream, identity: { mode: 'jwt', keyFile, publishedKeyFiles: [setFile] } },
+    });
+    try {
+      // The new signing key is fine, the published set is not: nothing changes (all or nothing).
+      await writeFile(keyFile, JSON.stringify(await privateKeyJwk('key-2')));
+      await writeFile(setFile, '{"keys": [ {"kty": "RSA"');
+      expect(await proxy.app.reloadKeys()).toBeUndefined();
+      expect(proxy.app.identityForwarder.jwks.keys.map((key) => key.kid)).toEqual(['key-1']);
+      const log = proxy
+        .logs()
+        .find((line) => line.msg === 'identity keys not reloaded: the keys in use stay');
+      expect(log?.err).toMatchObject({ code: 'ERR_PORTCULLIS_PROXY_SIGNING_KEY' });
+      expect(JSON.stringify(log)).toContain('upstream.identity.publishedKeyFiles[0]');
+      await writeFile(setFile, JSON.stringify({ keys: [{ kty: 'RSA', n: 'AQAB', e: 'AQAB' }] }));
+      expect(await proxy.app.reloadKeys()).toBeUndefined();
+      expect(proxy.logText()).toContain('keys[0]');
+      expect(proxy.app.identityForwarder.jwks.keys.map((key) => key.kid)).toEqual(['key-1']);
+    } finally {
+      await proxy.close();
     }
   });
 });
