@@ -1,6 +1,6 @@
 import type { AuthInfo } from '@modelcontextprotocol/server';
 import type { CallerIdentity } from '@portcullis/resource-server';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ProxyMetrics } from './metrics.js';
 
 /** The outcome of the authorization checks for one MCP request. */
@@ -18,11 +18,11 @@ export interface McpCall {
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** The decision logged for this request (set once). */
+    /** The decision for this request (set once; only a pending allow may be overruled). */
     authDecision: AuthDecision | undefined;
     /** The JSON-RPC method and tool of the request, when known. */
     mcpCall: McpCall | undefined;
-    /** `false` while a decision waits for {@link logDecision}; `undefined` when it was logged at once. */
+    /** `false` while an allow waits for {@link logDecision}; `undefined` when the decision was logged at once. */
     decisionLogged: boolean | undefined;
   }
 }
@@ -75,33 +75,61 @@ export function authDecisionEvent(
   };
 }
 
-/**
- * Record the decision for `request` (only the first call counts), count it and log it. With `atHead`, an
- * allowed request is logged by {@link logDecision} once the status of its answer is known, so that the
- * event doubles as the request's access-log line (one line per MCP request).
- */
+/** Record the decision for `request` (only the first call counts), count it and log it. */
 export function decide(
   request: FastifyRequest,
   metrics: ProxyMetrics,
   decision: AuthDecision,
   status?: number,
-  atHead = false,
 ): void {
   if (request.authDecision !== undefined) return;
   request.authDecision = decision;
   metrics.authDecisions.inc({ decision: decision.decision, reason: decision.reason });
-  if (atHead) request.decisionLogged = false;
-  else request.log.info(authDecisionEvent(request, decision, status), 'authorization decision');
+  request.log.info(authDecisionEvent(request, decision, status), 'authorization decision');
+}
+
+const ALLOWED: AuthDecision = Object.freeze({ decision: 'allow', reason: 'scopes_satisfied' });
+
+/**
+ * Allow `request` (unless a decision was recorded already), counting and logging the decision only once the
+ * status of its answer is known ({@link logDecision}), so that the event doubles as the request's access-log
+ * line and {@link overruleDecision} can still turn it into a deny. A response that closes before that (the
+ * client left) logs it then, without a status.
+ */
+export function allowAtHead(request: FastifyRequest, reply: FastifyReply, metrics: ProxyMetrics): void {
+  if (request.authDecision !== undefined) return;
+  request.authDecision = ALLOWED;
+  request.decisionLogged = false;
+  const raw = reply.raw;
+  const closed = () =>
+    logDecision(request, metrics, raw.headersSent ? raw.statusCode : undefined, reply.elapsedTime);
+  if (raw.destroyed) closed();
+  else raw.once('close', closed);
 }
 
 /**
- * Log a decision {@link decide} kept for the response head, with the request line, the status and the time
- * to the head (`responseTime`, ms); a no-op for any other request and after the first call.
+ * Replace an allow that {@link allowAtHead} has not logged yet with `decision`: for a call the upstream refused
+ * itself (its `insufficient_scope`), so that the event and the metric say what the client got. A no-op once
+ * the decision is logged.
  */
-export function logDecision(request: FastifyRequest, status: number, responseTime: number): void {
+export function overruleDecision(request: FastifyRequest, decision: AuthDecision): void {
+  if (request.decisionLogged === false) request.authDecision = decision;
+}
+
+/**
+ * Count and log the decision {@link allowAtHead} kept for the response head, with the request line, the status
+ * and the time to the head (`responseTime`, ms); a no-op for any other request and after the first call.
+ */
+export function logDecision(
+  request: FastifyRequest,
+  metrics: ProxyMetrics,
+  status: number | undefined,
+  responseTime: number,
+): void {
   const decision = request.authDecision;
   if (request.decisionLogged !== false || decision === undefined) return;
   request.decisionLogged = true;
+  metrics.authDecisions.inc({ decision: decision.decision, reason: decision.reason });
   request.log.info(authDecisionEvent(request, decision, status, responseTime), 'authorization decision');
 }
 

@@ -1,15 +1,25 @@
 import { InsufficientScopeError, parseBearerChallenge, parseScope } from '@portcullis/metadata';
 import { type ChallengeContext, sendWireError } from '@portcullis/resource-server';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { logDecision } from './auth-decision.js';
+import { logDecision, overruleDecision } from './auth-decision.js';
 import { ProxyError, StoreUnavailableError } from './errors.js';
-import { clientResponseHeaders, upstreamRequestHeaders } from './forward-headers.js';
+import {
+  clientResponseHeaders,
+  isEventStream,
+  mergeResponseHeaders,
+  upstreamRequestHeaders,
+} from './forward-headers.js';
 import type { IdentityForwarder } from './identity.js';
 import type { InFlight } from './in-flight.js';
 import { JSONRPC_SERVER_ERROR, rpcErrorBody, sendRpcError } from './jsonrpc.js';
 import type { ProxyMetrics } from './metrics.js';
 import { httpUpstreamOf, type ResolvedProxyOptions } from './options.js';
-import { type SessionBindings, sendStoreUnavailable } from './sessions.js';
+import {
+  isBindableSessionId,
+  MAX_SESSION_ID_LENGTH,
+  type SessionBindings,
+  sendStoreUnavailable,
+} from './sessions.js';
 import { type UpstreamClient, UpstreamError } from './upstream.js';
 
 /** What the forwarding handler works with. */
@@ -35,7 +45,10 @@ function single(value: string | string[] | undefined): string | undefined {
 }
 
 /** The scopes of an upstream `insufficient_scope` challenge, or `undefined` for any other answer. */
-function upstreamStepUp(status: number, headers: Record<string, string | string[] | undefined>) {
+export function upstreamStepUp(
+  status: number,
+  headers: Record<string, string | string[] | undefined>,
+): string[] | undefined {
   if (status !== 403) return undefined;
   const header = headers['www-authenticate'];
   if (header === undefined) return undefined;
@@ -46,6 +59,32 @@ function upstreamStepUp(status: number, headers: Record<string, string | string[
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Answer an upstream `insufficient_scope` with the proxy's own step-up challenge (403, its scopes, the proxy's
+ * `resource_metadata`), recording a deny `insufficient_scope` instead of the allow the proxy had decided.
+ * @see https://www.rfc-editor.org/rfc/rfc6750#section-3.1
+ * @see https://modelcontextprotocol.io/specification/2026-07-28/basic/authorization#runtime-insufficient-scope-errors
+ */
+export function sendUpstreamStepUp(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  scopes: readonly string[],
+  challenge: ChallengeContext,
+): FastifyReply {
+  overruleDecision(request, { decision: 'deny', reason: 'insufficient_scope' });
+  const error = new InsufficientScopeError(scopes, 'the upstream MCP server needs more scopes');
+  return sendWireError(reply, error, challenge);
+}
+
+/**
+ * `true` when the client can no longer get an answer: its connection closed, or its response was ended.
+ * (`request.raw.destroyed` says nothing here: a request is destroyed once its body has been read.)
+ */
+function clientGone(reply: FastifyReply): boolean {
+  const raw = reply.raw;
+  return raw.destroyed || raw.writableEnded || raw.socket?.destroyed === true;
 }
 
 /** Answer a failed upstream request (502/504 `-32000`), counting and logging it. */
@@ -85,9 +124,38 @@ export function sendRejectedIdentity(
   );
 }
 
+type SessionProblem = 'session_conflict' | 'invalid_session_id';
+
+/** Refuse (502) a session id the upstream issued that the proxy cannot bind to the caller, and log why. */
+function refuseIssuedSession(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  context: ForwardContext,
+  problem: SessionProblem,
+): FastifyReply {
+  const upstreamUrl = httpUpstreamOf(context.options).url;
+  context.metrics.upstreamErrors.inc({ kind: problem });
+  if (problem === 'session_conflict') {
+    const err = new ProxyError(
+      'ERR_PORTCULLIS_PROXY_SESSION_CONFLICT',
+      `the upstream ${upstreamUrl} issued a session id already bound to another caller; its session ids must be unique and unguessable`,
+    );
+    request.log.error({ err }, 'upstream reused a session id');
+    return sendRpcError(reply, 502, JSONRPC_SERVER_ERROR, 'the upstream MCP server reused a session id');
+  }
+  const err = new ProxyError(
+    'ERR_PORTCULLIS_PROXY_SESSION_ID_INVALID',
+    `the upstream ${upstreamUrl} issued a session id of no or more than ${MAX_SESSION_ID_LENGTH} characters; the proxy cannot bind it to the caller`,
+  );
+  request.log.error({ err }, 'upstream issued an unusable session id');
+  const message = `the upstream MCP server issued a session id the proxy cannot use (1 to ${MAX_SESSION_ID_LENGTH} characters)`;
+  return sendRpcError(reply, 502, JSONRPC_SERVER_ERROR, message);
+}
+
 /**
  * Forward an authorized MCP request: strip the client's credentials, add the proxy's identity, stream the
- * answer back without buffering, and bind a new upstream `Mcp-Session-Id` to the caller.
+ * answer back without buffering, and bind a new upstream `Mcp-Session-Id` to the caller. Nothing is sent
+ * upstream for a client that left while the request was being checked.
  * @see https://modelcontextprotocol.io/specification/2026-07-28/basic/authorization/security-considerations#access-token-privilege-restriction
  */
 export function createForwardHandler(context: ForwardContext) {
@@ -103,6 +171,13 @@ export function createForwardHandler(context: ForwardContext) {
       identity.headerNames,
     );
     const raw = reply.raw;
+    // Its close event may have passed during the checks' awaits: an answer would go nowhere, and an SSE
+    // stream opened for it would never be ended.
+    if (clientGone(reply)) {
+      logDecision(request, metrics, undefined, reply.elapsedTime);
+      reply.hijack();
+      return;
+    }
     const started = performance.now();
     const exchange = upstream.forward({
       method: request.method,
@@ -126,33 +201,27 @@ export function createForwardHandler(context: ForwardContext) {
     if (status === 401 || scopes !== undefined) {
       exchange.discard();
       inFlight.delete(exchange);
-      if (scopes !== undefined) {
-        const error = new InsufficientScopeError(scopes, 'the upstream MCP server needs more scopes');
-        return sendWireError(reply, error, context.challenge);
-      }
+      if (scopes !== undefined) return sendUpstreamStepUp(request, reply, scopes, context.challenge);
       return sendRejectedIdentity(request, reply, metrics, options, target.url);
     }
 
     const issued = single(exchange.headers['mcp-session-id']);
-    let bound = true;
-    try {
-      if (issued !== undefined && requestSession === undefined) bound = await sessions.bind(issued, auth);
-    } catch (error) {
-      if (!(error instanceof StoreUnavailableError)) throw error;
-      exchange.end();
-      inFlight.delete(exchange);
-      return sendStoreUnavailable(request, reply, error);
-    }
-    if (!bound) {
-      exchange.end();
-      inFlight.delete(exchange);
-      metrics.upstreamErrors.inc({ kind: 'session_conflict' });
-      const err = new ProxyError(
-        'ERR_PORTCULLIS_PROXY_SESSION_CONFLICT',
-        `the upstream ${target.url} issued a session id already bound to another caller; its session ids must be unique and unguessable`,
-      );
-      request.log.error({ err }, 'upstream reused a session id');
-      return sendRpcError(reply, 502, JSONRPC_SERVER_ERROR, 'the upstream MCP server reused a session id');
+    if (issued !== undefined && requestSession === undefined) {
+      let problem: SessionProblem | undefined;
+      try {
+        if (!isBindableSessionId(issued)) problem = 'invalid_session_id';
+        else if (!(await sessions.bind(issued, auth))) problem = 'session_conflict';
+      } catch (error) {
+        exchange.end();
+        inFlight.delete(exchange);
+        if (error instanceof StoreUnavailableError) return sendStoreUnavailable(request, reply, error);
+        throw error;
+      }
+      if (problem !== undefined) {
+        exchange.end();
+        inFlight.delete(exchange);
+        return refuseIssuedSession(request, reply, context, problem);
+      }
     }
     if (requestSession !== undefined && (status === 404 || (request.method === 'DELETE' && status < 300))) {
       // A binding that cannot be deleted now (store down) expires after sessions.idleMs.
@@ -161,11 +230,11 @@ export function createForwardHandler(context: ForwardContext) {
       });
     }
 
-    const streaming = String(exchange.headers['content-type'] ?? '').startsWith('text/event-stream');
+    const streaming = isEventStream(exchange.headers['content-type']);
     if (streaming) metrics.openStreams.inc();
-    logDecision(request, status, reply.elapsedTime);
+    logDecision(request, metrics, status, reply.elapsedTime);
     reply.hijack();
-    const responseHeaders = Object.assign(reply.getHeaders(), clientResponseHeaders(exchange.headers));
+    const responseHeaders = mergeResponseHeaders(reply.getHeaders(), clientResponseHeaders(exchange.headers));
     const onClose = () => {
       inFlight.delete(exchange);
       if (streaming) metrics.openStreams.dec();
@@ -173,7 +242,7 @@ export function createForwardHandler(context: ForwardContext) {
     // An SSE stream may stay silent for a long time: its headers leave at once and it has no idle limit.
     if (streaming) {
       responseHeaders['x-accel-buffering'] = 'no';
-      raw.writeHead(status, responseHeaders as Record<string, string | string[]>);
+      raw.writeHead(status, responseHeaders);
       raw.flushHeaders();
       exchange.pipeTo(raw, false, onClose);
       return;
@@ -182,7 +251,7 @@ export function createForwardHandler(context: ForwardContext) {
     // that stops for upstream.timeoutMs is a 504 when nothing has been sent yet, else a cut response.
     exchange.pipeTo(raw, true, onClose, {
       idleMs: upstream.timeoutMs,
-      writeHead: () => raw.writeHead(status, responseHeaders as Record<string, string | string[]>),
+      writeHead: () => raw.writeHead(status, responseHeaders),
       onStall: () => {
         metrics.upstreamErrors.inc({ kind: 'timeout' });
         request.log.warn(

@@ -91,18 +91,37 @@ function expectedName(message: RpcMessage): string | undefined {
 
 const SENTINEL = /^=\?base64\?([A-Za-z0-9+/]*={0,2})\?=$/;
 
-/** Decode a header value, including the `=?base64?…?=` sentinel for values outside the header-safe set. */
-function headerValue(value: string | string[] | undefined): string | undefined {
-  if (Array.isArray(value)) return value.length === 1 ? headerValue(value[0]) : undefined;
-  if (value === undefined) return undefined;
-  const match = SENTINEL.exec(value);
-  return match?.[1] === undefined ? value : Buffer.from(match[1], 'base64').toString('utf8');
+/** The value of a header sent once, as received. */
+function plainValue(value: string | string[] | undefined): string | undefined {
+  if (Array.isArray(value)) return value.length === 1 ? value[0] : undefined;
+  return value;
 }
 
 /**
- * PX-10: the mirrored headers of a request must agree with its body before anything relies on them.
- * 2026-07-28 requests must carry `MCP-Protocol-Version` equal to `_meta`, `Mcp-Method` equal to the body's
- * method and, for named methods, `Mcp-Name`; on any request a present `Mcp-Method` must match the body.
+ * The value of `Mcp-Name`, its `=?base64?…?=` sentinel decoded. Only `Mcp-Name` and `Mcp-Param-*` may use
+ * the sentinel: `Mcp-Method` and `MCP-Protocol-Version` are compared as received.
+ * @see https://modelcontextprotocol.io/specification/2026-07-28/basic/transports#value-encoding
+ */
+function nameValue(value: string | string[] | undefined): string | undefined {
+  const plain = plainValue(value);
+  const match = plain === undefined ? null : SENTINEL.exec(plain);
+  return match?.[1] === undefined ? plain : Buffer.from(match[1], 'base64').toString('utf8');
+}
+
+/** The first protocol version whose requests mirror their body in headers, one message per POST. */
+const MIRRORING_SINCE = '2026-07-28';
+const VERSION_FORMAT = /^\d{4}-\d{2}-\d{2}$/;
+
+/** `true` for an `MCP-Protocol-Version` of 2026-07-28 or later, whose mirrored headers must agree with the body. */
+function mirroringVersion(version: string | undefined): boolean {
+  return version !== undefined && VERSION_FORMAT.test(version) && version >= MIRRORING_SINCE;
+}
+
+/**
+ * PX-10: the mirrored headers of a request must agree with its body before anything relies on them. On any
+ * request a present `Mcp-Method` must match the body. A 2026-07-28 request (the body's `_meta` or the
+ * `MCP-Protocol-Version` header says so) must be a single message whose `_meta` version equals the header,
+ * with `Mcp-Method` equal to the body's method and, for named methods, `Mcp-Name` equal to the body's name.
  * Returns the problem, or `undefined` when the headers agree.
  * @see https://modelcontextprotocol.io/specification/2026-07-28/basic/transports#server-validation
  */
@@ -110,18 +129,25 @@ export function headerMismatch(
   headers: Record<string, string | string[] | undefined>,
   body: McpBody,
 ): string | undefined {
-  const method = headerValue(headers['mcp-method']);
+  const method = plainValue(headers['mcp-method']);
   const only = body.batch ? undefined : body.messages[0];
   if (method !== undefined && method !== only?.method) {
     return 'the Mcp-Method header does not match the method in the body';
   }
-  if (body.modernVersion === undefined || only === undefined) return undefined;
-  if (headerValue(headers['mcp-protocol-version']) !== body.modernVersion) {
-    return 'the MCP-Protocol-Version header does not match _meta["io.modelcontextprotocol/protocolVersion"]';
+  const version = plainValue(headers['mcp-protocol-version']);
+  if (body.modernVersion === undefined && !mirroringVersion(version)) return undefined;
+  if (only === undefined) {
+    return `MCP-Protocol-Version ${version} allows one JSON-RPC message per request, not a batch`;
+  }
+  if (body.modernVersion === undefined) {
+    return `MCP-Protocol-Version ${version} requires _meta["${PROTOCOL_VERSION_META}"] in the body`;
+  }
+  if (version !== body.modernVersion) {
+    return `the MCP-Protocol-Version header does not match _meta["${PROTOCOL_VERSION_META}"]`;
   }
   if (method === undefined) return 'the Mcp-Method header is required';
   const name = expectedName(only);
-  if (name !== undefined && headerValue(headers['mcp-name']) !== name) {
+  if (name !== undefined && nameValue(headers['mcp-name']) !== name) {
     return 'the Mcp-Name header is missing or does not match the name in the body';
   }
   return undefined;

@@ -1,7 +1,14 @@
 import { pipeline } from 'node:stream';
+import type { ChallengeContext } from '@portcullis/resource-server';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { sendRejectedIdentity, sendUpstreamFailure } from './forward.js';
-import { clientResponseHeaders, upstreamRequestHeaders } from './forward-headers.js';
+import { logDecision } from './auth-decision.js';
+import { sendRejectedIdentity, sendUpstreamFailure, sendUpstreamStepUp, upstreamStepUp } from './forward.js';
+import {
+  clientResponseHeaders,
+  isEventStream,
+  mergeResponseHeaders,
+  upstreamRequestHeaders,
+} from './forward-headers.js';
 import type { IdentityForwarder } from './identity.js';
 import type { InFlight, InFlightEntry } from './in-flight.js';
 import { EndpointRewriter } from './legacy-sse-rewrite.js';
@@ -18,13 +25,15 @@ export interface LegacySseContext {
   readonly sessions: LegacySseSessions;
   readonly metrics: ProxyMetrics;
   readonly inFlight: InFlight;
+  readonly challenge: ChallengeContext;
 }
 
 type Handler = (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
 
 /**
  * Send one authorized request upstream with the proxy's identity (never the client's token). Answers the
- * client itself and returns `undefined` when the upstream failed (502/504) or rejected the identity (502).
+ * client itself and returns `undefined` when the upstream failed (502/504), rejected the identity (502) or
+ * asked for more scopes (the proxy's own 403 step-up challenge, as on the MCP endpoint).
  */
 async function sendUpstream(
   context: LegacySseContext,
@@ -50,8 +59,13 @@ async function sendUpstream(
     return undefined;
   }
   metrics.upstreamLatency.observe({ status: String(response.status) }, (performance.now() - started) / 1000);
-  if (response.status !== 401) return response;
+  const scopes = upstreamStepUp(response.status, response.headers);
+  if (response.status !== 401 && scopes === undefined) return response;
   response.body.resume();
+  if (scopes !== undefined) {
+    sendUpstreamStepUp(request, reply, scopes, context.challenge);
+    return undefined;
+  }
   const where = `${context.upstream.origin}${call.method === 'GET' ? target.legacySse.ssePath : ''}`;
   sendRejectedIdentity(request, reply, metrics, options, where);
   return undefined;
@@ -59,7 +73,8 @@ async function sendUpstream(
 
 /** Pass a non-stream upstream answer (an error, or the 202 of a message) to the client as it is. */
 function passThrough(reply: FastifyReply, response: UpstreamResponse) {
-  return reply.code(response.status).headers(clientResponseHeaders(response.headers)).send(response.body);
+  const headers = mergeResponseHeaders(reply.getHeaders(), clientResponseHeaders(response.headers));
+  return reply.code(response.status).headers(headers).send(response.body);
 }
 
 /**
@@ -86,8 +101,9 @@ export function createLegacySseStreamHandler(context: LegacySseContext): Handler
       signal: controller.signal,
     }).finally(() => inFlight.delete(pending));
     if (response === undefined) return reply;
-    const streaming = String(response.headers['content-type'] ?? '').startsWith('text/event-stream');
-    if (response.status !== 200 || !streaming) return passThrough(reply, response);
+    if (response.status !== 200 || !isEventStream(response.headers['content-type'])) {
+      return passThrough(reply, response);
+    }
 
     let sessionId: string | undefined;
     const rewriter = new EndpointRewriter((url) => {
@@ -107,13 +123,11 @@ export function createLegacySseStreamHandler(context: LegacySseContext): Handler
     };
     inFlight.add(live);
     metrics.openStreams.inc();
+    logDecision(request, metrics, 200, reply.elapsedTime);
     // Hijacked so that the headers leave at once, before the first event.
     reply.hijack();
-    raw.writeHead(200, {
-      ...(reply.getHeaders() as Record<string, string>),
-      ...clientResponseHeaders(response.headers),
-      'x-accel-buffering': 'no',
-    });
+    const headers = mergeResponseHeaders(reply.getHeaders(), clientResponseHeaders(response.headers));
+    raw.writeHead(200, { ...headers, 'x-accel-buffering': 'no' });
     raw.flushHeaders();
     pipeline(response.body, rewriter, raw, (error) => {
       inFlight.delete(live);

@@ -1,7 +1,7 @@
 import type { ChallengeContext } from '@portcullis/resource-server';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { decide, reasonForStatus } from './auth-decision.js';
+import { allowAtHead, decide, logDecision, reasonForStatus } from './auth-decision.js';
 import { EXPOSED_RESPONSE_HEADERS } from './forward-headers.js';
 import type { IdentityForwarder } from './identity.js';
 import type { InFlight } from './in-flight.js';
@@ -44,6 +44,7 @@ export const legacySsePlugin = fp(
     await app.register(async (scope) => {
       setUpMcpScope(scope, context, { allowEmptyWithoutPost: false, label: 'legacy SSE proxy' });
       scope.addHook('onResponse', async (request, reply) => {
+        logDecision(request, metrics, reply.statusCode, reply.elapsedTime);
         const reason = reasonForStatus(reply.statusCode);
         decide(request, metrics, { decision: 'deny', reason }, reply.statusCode);
       });
@@ -64,9 +65,9 @@ export const legacySsePlugin = fp(
         method: 'GET',
         url: ssePath,
         onRequest,
-        preHandler: async (request) => {
+        preHandler: async (request, reply) => {
           app.scopePolicy.assertAllowed(request.mcpAuth?.scopes ?? [], undefined);
-          decide(request, metrics, { decision: 'allow', reason: 'scopes_satisfied' });
+          allowAtHead(request, reply, metrics);
         },
         handler: createLegacySseStreamHandler(handlers),
       });
@@ -90,7 +91,7 @@ export const legacySsePlugin = fp(
             decide(request, metrics, { decision: 'deny', reason: 'session_not_owned' }, 404);
             return sendRpcError(reply, 404, MCP_SESSION_NOT_FOUND, 'Session not found');
           }
-          decide(request, metrics, { decision: 'allow', reason: 'scopes_satisfied' });
+          allowAtHead(request, reply, metrics);
         },
         handler: createLegacyMessageHandler(handlers),
       });

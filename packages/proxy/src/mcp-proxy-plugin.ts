@@ -2,7 +2,7 @@ import cors from '@fastify/cors';
 import type { ChallengeContext } from '@portcullis/resource-server';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { decide, logDecision, reasonForStatus } from './auth-decision.js';
+import { allowAtHead, decide, logDecision, reasonForStatus } from './auth-decision.js';
 import { EXPOSED_RESPONSE_HEADERS } from './forward-headers.js';
 import {
   headerMismatch,
@@ -50,7 +50,7 @@ export const mcpProxyPlugin = fp(
 
       scope.addHook('onResponse', async (request, reply) => {
         if (request.routeOptions.url !== options.mcpPath) return;
-        logDecision(request, reply.statusCode, reply.elapsedTime);
+        logDecision(request, metrics, reply.statusCode, reply.elapsedTime);
         decide(
           request,
           metrics,
@@ -89,7 +89,7 @@ export const mcpProxyPlugin = fp(
             return sendRpcError(reply, 404, MCP_SESSION_NOT_FOUND, 'Session not found');
           }
         }
-        decide(request, metrics, { decision: 'allow', reason: 'scopes_satisfied' }, undefined, true);
+        allowAtHead(request, reply, metrics);
       };
 
       scope.route({

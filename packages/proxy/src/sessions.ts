@@ -8,6 +8,14 @@ import type { Store } from './store.js';
 /** The store namespace of the session bindings. */
 export const SESSION_NAMESPACE = 'mcp-session';
 
+/** The longest session id the proxy binds: store keys have at most 1024 characters. */
+export const MAX_SESSION_ID_LENGTH = 1024;
+
+/** `true` when `sessionId` can be a binding's key: 1 to {@link MAX_SESSION_ID_LENGTH} characters. */
+export function isBindableSessionId(sessionId: string): boolean {
+  return sessionId.length > 0 && sessionId.length <= MAX_SESSION_ID_LENGTH;
+}
+
 /**
  * Binds each upstream 2025-era `Mcp-Session-Id` to the caller (issuer, subject, client) whose request
  * created it, in the {@link Store} (namespace `mcp-session`, TTL = the session idle time, refreshed on use).
@@ -21,8 +29,12 @@ export class SessionBindings {
     private readonly idleMs: number,
   ) {}
 
-  /** `true` when `sessionId` is bound to the caller of `auth`; refreshes the binding's idle timer. */
+  /**
+   * `true` when `sessionId` is bound to the caller of `auth`; refreshes the binding's idle timer. An id that
+   * cannot be bound ({@link isBindableSessionId}) is unknown.
+   */
   async owns(sessionId: string, auth: AuthInfo | undefined): Promise<boolean> {
+    if (!isBindableSessionId(sessionId)) return false;
     const owner = await this.store.get(SESSION_NAMESPACE, sessionId);
     if (owner === undefined || owner !== sessionOwner(auth)) return false;
     return this.store.touch(SESSION_NAMESPACE, sessionId, this.idleMs);
@@ -30,7 +42,8 @@ export class SessionBindings {
 
   /**
    * Bind a session id the upstream just issued (atomically: of two replicas binding the same id, one wins).
-   * Returns `false` (and changes nothing) when the id is already bound to another caller.
+   * Returns `false` (and changes nothing) when the id is already bound to another caller. Throws a `TypeError`
+   * for an id that cannot be bound: check it with {@link isBindableSessionId} first.
    */
   async bind(sessionId: string, auth: AuthInfo | undefined): Promise<boolean> {
     const owner = sessionOwner(auth);
@@ -40,6 +53,7 @@ export class SessionBindings {
 
   /** Forget a session (after `DELETE`, or when the upstream no longer knows it). */
   async release(sessionId: string): Promise<void> {
+    if (!isBindableSessionId(sessionId)) return;
     await this.store.delete(SESSION_NAMESPACE, sessionId);
   }
 }

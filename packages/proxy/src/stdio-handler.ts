@@ -51,7 +51,7 @@ function webRequest(request: FastifyRequest, path: string): Request {
 /** Write the transport's answer, streaming an SSE body as it comes; shutdown may end it. */
 function sendResponse(reply: FastifyReply, response: Response, context: StdioHandlerContext): void {
   const raw = reply.raw;
-  logDecision(reply.request, response.status, reply.elapsedTime);
+  logDecision(reply.request, context.metrics, response.status, reply.elapsedTime);
   reply.hijack();
   raw.writeHead(response.status, {
     ...(reply.getHeaders() as Record<string, string>),

@@ -52,4 +52,45 @@ describe('JSON-RPC body and mirrored headers', () => {
     expect(headerMismatch({ 'mcp-method': 'tools/list' }, ping)).toMatch(/Mcp-Method/);
     expect(headerMismatch({ 'mcp-method': 'ping' }, batch)).toMatch(/Mcp-Method/);
   });
+
+  it('[PX-10 RS-28] treats a request as 2026-07-28 when the MCP-Protocol-Version header says so, even without _meta', () => {
+    const bare = readMcpBody({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'dangerous' } });
+    if (bare === undefined) throw new Error('unreadable');
+    const modern = {
+      'mcp-protocol-version': '2026-07-28',
+      'mcp-method': 'tools/call',
+      'mcp-name': 'harmless',
+    };
+    expect(headerMismatch(modern, bare)).toMatch(
+      /requires _meta\["io\.modelcontextprotocol\/protocolVersion"\]/,
+    );
+    expect(headerMismatch({ ...modern, 'mcp-name': 'dangerous' }, bare)).toMatch(/requires _meta/);
+    expect(headerMismatch({ ...modern, 'mcp-protocol-version': '2025-11-25' }, bare)).toBeUndefined();
+  });
+
+  it('[PX-10 RS-28] refuses a batch under a 2026-07-28 MCP-Protocol-Version: one message per request', () => {
+    const batch = readMcpBody([
+      { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'dangerous', _meta: meta } },
+    ]);
+    if (batch === undefined) throw new Error('unreadable');
+    expect(headerMismatch({ 'mcp-protocol-version': '2026-07-28', 'mcp-name': 'harmless' }, batch)).toMatch(
+      /one JSON-RPC message per request, not a batch/,
+    );
+    expect(headerMismatch({ 'mcp-protocol-version': '2025-11-25' }, batch)).toBeUndefined();
+  });
+
+  it('[PX-10] decodes the =?base64?…?= sentinel in Mcp-Name only, never in Mcp-Method or MCP-Protocol-Version', () => {
+    if (call === undefined) throw new Error('unreadable');
+    const b64 = (v: string) => `=?base64?${Buffer.from(v).toString('base64')}?=`;
+    const good = {
+      'mcp-protocol-version': '2026-07-28',
+      'mcp-method': 'tools/call',
+      'mcp-name': b64('get weather ☀'),
+    };
+    expect(headerMismatch(good, call)).toBeUndefined();
+    expect(headerMismatch({ ...good, 'mcp-method': b64('tools/call') }, call)).toMatch(/Mcp-Method/);
+    expect(headerMismatch({ ...good, 'mcp-protocol-version': b64('2026-07-28') }, call)).toMatch(
+      /MCP-Protocol-Version/,
+    );
+  });
 });

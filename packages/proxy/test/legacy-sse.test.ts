@@ -1,8 +1,11 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
+import { parseBearerChallenge } from '@portcullis/metadata';
 import { createLocalJWKSet, decodeJwt, type JSONWebKeySet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProxyServer } from '../src/index.js';
+import type { RunningProxy } from './helpers/proxy.js';
+import { startRecordedStack } from './helpers/stacks.js';
 import { type LegacySseStack, sseEvents, startLegacySseStack } from './legacy-sse/stack.js';
 
 let stack: LegacySseStack;
@@ -157,6 +160,56 @@ describe('legacy HTTP+SSE transport (2024-11-05)', () => {
       ).toBe(404);
     } finally {
       await app.close();
+    }
+  });
+});
+
+describe('legacy HTTP+SSE step-up', () => {
+  it("RS-16: turns an upstream insufficient_scope on a message into the proxy's own step-up challenge", async () => {
+    const recorded = await startRecordedStack({
+      main: (url) => ({ upstream: { url, legacySse: { enabled: true } } }),
+    });
+    const proxy = recorded.proxies.main as RunningProxy;
+    const token = String(recorded.tokens.main);
+    recorded.recorder.behaviour = (req, res) => {
+      if (req.method === 'GET') {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.write('event: endpoint\ndata: /messages?sessionId=up-1\n\n');
+        return;
+      }
+      const challenge = 'Bearer error="insufficient_scope", scope="mcp:tools mcp:admin"';
+      res.writeHead(403, { 'content-type': 'application/json', 'www-authenticate': challenge }).end('{}');
+    };
+    const events = sseEvents(
+      await fetch(`${proxy.url}/sse`, {
+        headers: { accept: 'text/event-stream', authorization: `Bearer ${token}` },
+      }),
+    );
+    try {
+      const messages = String((await events.next())?.data);
+      const seen = proxy.logs().length;
+      const res = await postMessage(messages, token, PING);
+      expect(res.status).toBe(403);
+      expect(parseBearerChallenge(res.headers.get('www-authenticate') ?? '')).toMatchObject({
+        error: 'insufficient_scope',
+        scope: 'mcp:tools mcp:admin',
+        resource_metadata: `${proxy.url}/.well-known/oauth-protected-resource/mcp`,
+      });
+      await res.text();
+      const decisions = () =>
+        proxy
+          .logs()
+          .slice(seen)
+          .filter((l) => l.event === 'auth_decision');
+      for (let tries = 0; decisions().length === 0 && tries < 100; tries++) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(decisions()).toEqual([
+        expect.objectContaining({ decision: 'deny', reason: 'insufficient_scope', status: 403 }),
+      ]);
+    } finally {
+      await events.cancel();
+      await recorded.close();
     }
   });
 });

@@ -81,6 +81,16 @@ describe('sessions through the proxy', () => {
     expect(own.status).toBe(200);
     await own.body?.cancel();
   });
+
+  it('[PX-11] a session id of no or more than 1024 characters is unknown: 404 -32001, not an error', async () => {
+    const ping = JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'ping' });
+    for (const session of ['', 'x'.repeat(1025)]) {
+      const res = await legacy(joe, { body: ping, session });
+      expect(res.status).toBe(404);
+      expect(await res.json()).toMatchObject({ error: { code: -32001, message: 'Session not found' } });
+    }
+    expect(proxy.logs().filter((l) => Number(l.level) >= 50)).toEqual([]);
+  });
 });
 
 describe('scopes and mirrored headers', () => {
@@ -121,6 +131,24 @@ describe('scopes and mirrored headers', () => {
     });
     expect(ok.status).toBe(200);
     expect(JSON.stringify(await ok.json())).toContain('Hello, joe!');
+  });
+
+  it('[PX-10 RS-28] a 2026-07-28 MCP-Protocol-Version over a body without _meta, or over a batch, gets 400 -32020', async () => {
+    const call = {
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'tools/call',
+      params: { name: 'admin-stats', arguments: {} },
+    };
+    const headers = { 'mcp-protocol-version': '2026-07-28', 'mcp-name': 'hello-world' };
+    for (const body of [call, [call]]) {
+      const res = await legacy(joe, {
+        body: JSON.stringify(body),
+        headers: Array.isArray(body) ? headers : { ...headers, 'mcp-method': 'tools/call' },
+      });
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { error: { code: number } }).error.code).toBe(-32020);
+    }
   });
 });
 

@@ -56,6 +56,31 @@ describe('streaming and limits', () => {
     recorder.behaviour = jsonResult;
   });
 
+  it('streams an SSE answer whose media type differs in case (Text/Event-Stream; charset=utf-8)', async () => {
+    let release: () => void = () => {};
+    const clientGotFirst = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    recorder.behaviour = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'Text/Event-Stream; charset=utf-8' });
+      res.write('event: message\ndata: {"n":1}\n\n');
+      void clientGotFirst.then(() => res.end('event: message\ndata: {"n":2}\n\n'));
+      setTimeout(() => res.end(), 3_000).unref();
+    };
+    const res = await post(proxy.mcp, token, PING);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-accel-buffering')).toBe('no');
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toContain('"n":1');
+    release();
+    let rest = '';
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+      rest += new TextDecoder().decode(chunk.value);
+    }
+    expect(rest).toContain('"n":2');
+    recorder.behaviour = jsonResult;
+  });
+
   it('does not cut an open, idle SSE stream at the upstream timeout', async () => {
     recorder.behaviour = (_req, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });

@@ -1,19 +1,53 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { connect, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { MemoryStore } from '../src/index.js';
 import { PING, post, type RunningProxy } from './helpers/proxy.js';
 import { jsonResult, type RecordingUpstream } from './helpers/recording-upstream.js';
 import { type RecordedStack, startRecordedStack } from './helpers/stacks.js';
 
 // The forwarded body goes from undici's dispatcher straight into the client's response (UpstreamExchange):
 // these checks cover its flow control and how each side going away reaches the other.
+/** A store whose lookups wait while it is held: time for a client to leave during the session check. */
+class HeldStore extends MemoryStore {
+  waiting = 0;
+  #gate: Promise<void> | undefined;
+  #open = () => {};
+
+  hold(): void {
+    this.#gate = new Promise((resolve) => {
+      this.#open = resolve;
+    });
+  }
+
+  release(): void {
+    this.#gate = undefined;
+    this.#open();
+  }
+
+  override async get(namespace: string, key: string) {
+    const gate = this.#gate;
+    if (gate !== undefined) {
+      this.waiting++;
+      await gate;
+      this.waiting--;
+    }
+    return super.get(namespace, key);
+  }
+}
+
 let stack: RecordedStack;
 let recorder: RecordingUpstream;
 let proxy: RunningProxy;
 let token: string;
+const heldStore = new HeldStore();
 
 beforeAll(async () => {
-  stack = await startRecordedStack({ main: (url) => ({ upstream: { url, timeoutMs: 2_000 } }) });
+  stack = await startRecordedStack({
+    main: (url) => ({ upstream: { url, timeoutMs: 2_000 } }),
+    held: (url) => ({ upstream: { url, timeoutMs: 2_000 }, store: heldStore }),
+  });
   ({ recorder } = stack);
   proxy = stack.proxies.main as RunningProxy;
   token = String(stack.tokens.main);
@@ -23,12 +57,13 @@ afterEach(() => {
 });
 afterAll(async () => {
   await stack?.close();
+  await heldStore.close();
 });
 
 const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
 
-async function openStreams(): Promise<number> {
-  const text = await (await fetch(`${proxy.url}/metrics`)).text();
+async function openStreams(of = proxy): Promise<number> {
+  const text = await (await fetch(`${of.url}/metrics`)).text();
   return Number(/^portcullis_proxy_open_streams (\d+)/m.exec(text)?.[1]);
 }
 
@@ -100,6 +135,43 @@ describe('forwarded bodies', () => {
     controller.abort();
     expect(await until(() => upstreamClosed)).toBe(true);
     expect(await until(async () => (await openStreams()) === 0)).toBe(true);
+  });
+
+  it('sends nothing upstream for a client that left while its request was being checked', async () => {
+    const held = stack.proxies.held as RunningProxy;
+    const heldToken = String(stack.tokens.held);
+    recorder.behaviour = (req, res) => {
+      if (req.method === 'POST') {
+        res.writeHead(200, { 'content-type': 'application/json', 'mcp-session-id': 'held-1' }).end('{}');
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.flushHeaders();
+    };
+    const opened = await post(held.mcp, heldToken, PING);
+    expect(opened.headers.get('mcp-session-id')).toBe('held-1');
+    await opened.text();
+    recorder.requests.length = 0;
+    const sockets: Socket[] = [];
+    const track = (socket: Socket) => sockets.push(socket);
+    held.app.server.on('connection', track);
+    heldStore.hold();
+    const { host } = new URL(held.url);
+    const client = connect(Number(new URL(held.url).port), '127.0.0.1');
+    client.write(
+      `GET /mcp HTTP/1.1\r\nHost: ${host}\r\nAuthorization: Bearer ${heldToken}\r\nMcp-Session-Id: held-1\r\nAccept: text/event-stream\r\n\r\n`,
+    );
+    expect(await until(() => heldStore.waiting === 1)).toBe(true);
+    client.destroy();
+    expect(await until(() => sockets.length === 1 && sockets.every((s) => s.destroyed))).toBe(true);
+    held.app.server.off('connection', track);
+    heldStore.release();
+    const dropped = () =>
+      held.logs().some((l) => l.event === 'auth_decision' && l.method === 'GET' && l.status === undefined);
+    expect(await until(dropped)).toBe(true);
+    // Forwarded, it would reach the upstream within milliseconds and hold a stream open for good.
+    expect(await until(() => recorder.requests.length > 0, 1_000)).toBe(false);
+    expect(await openStreams(held)).toBe(0);
   });
 
   it('cuts the client response, rather than leave it hanging, when the upstream fails mid-body', async () => {
