@@ -5,6 +5,7 @@ import { type FacadeClient, NS, randomId } from './clients.js';
 import { CONSENT_COOKIE, readCookie } from './consent-cookie.js';
 import { FACADE_PATHS, type FacadeContext, type PendingAuthorization, redirectToClient } from './context.js';
 import { renderConsent, sendErrorPage, sendPage } from './pages.js';
+import { bindRelayToBrowser } from './relay-cookie.js';
 
 const PKCE_CHALLENGE = /^[A-Za-z0-9._~-]{43,128}$/;
 
@@ -36,18 +37,25 @@ function single(query: Query, name: string): string | undefined | null {
 
 /**
  * Build the redirect to the IdP for an accepted request: a fresh upstream `state` (random, single-use, short
- * lived; stored only now, after consent: PX-07), the client's PKCE challenge (kept end to end), the proxy's
- * callback as `redirect_uri`, and the proxy's MCP URL as RFC 8707 `resource`.
+ * lived; stored only now, after consent: PX-07) bound to this browser by a cookie (the callback accepts it
+ * only from the browser that started it), the client's PKCE challenge (kept end to end), the proxy's
+ * callback as `redirect_uri`, and the proxy's MCP URL as RFC 8707 `resource`. Returns the IdP URL and the
+ * `Set-Cookie` value to send with the redirect.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.1
+ * @see https://modelcontextprotocol.io/specification/2026-07-28/basic/security_best_practices#oauth-state-parameter-validation
  */
-export async function startRelay(context: FacadeContext, pending: PendingAuthorization): Promise<string> {
-  const client = { client_id: pending.client_id, client_name: pending.client_name } as FacadeClient;
+export async function startRelay(
+  context: FacadeContext,
+  pending: PendingAuthorization,
+  client: FacadeClient,
+): Promise<{ target: string; setCookie: string }> {
   const upstream = await context.upstreams.for(client);
   const relayState = randomId();
+  const binding = bindRelayToBrowser(relayState, context.facade.ttl.requestMs);
   await context.store.set(
     NS.relay,
     relayState,
-    pending as unknown as JsonValue,
+    { ...pending, browser: binding.browser } as unknown as JsonValue,
     context.facade.ttl.requestMs,
   );
   const target = new URL(await context.idp.endpoint('authorization_endpoint'));
@@ -64,7 +72,7 @@ export async function startRelay(context: FacadeContext, pending: PendingAuthori
   for (const [name, value] of Object.entries(params)) {
     if (value !== undefined) target.searchParams.set(name, value);
   }
-  return target.href;
+  return { target: target.href, setCookie: binding.setCookie };
 }
 
 async function authorize(context: FacadeContext, request: FastifyRequest, reply: FastifyReply) {
@@ -121,11 +129,15 @@ async function authorize(context: FacadeContext, request: FastifyRequest, reply:
     client_id: client.client_id,
     client_name: client.client_name,
     redirect_uri: redirectUri,
+    redirect_uri_given: given !== undefined,
     state,
     code_challenge: challenge,
     scope,
   };
-  const consentNeeded = context.facade.consent === 'always' || context.upstreams.shared;
+  // A client described by a metadata document names itself and its redirect URIs: the user sees them here
+  // (AS-19), since the IdP only ever sees the proxy's callback.
+  const consentNeeded =
+    context.facade.consent === 'always' || context.upstreams.shared || client.cimd === true;
   const cookie = readCookie(request.headers.cookie, CONSENT_COOKIE);
   if (consentNeeded && !(await context.consent.approved(cookie, client.client_id))) {
     const requestId = randomId();
@@ -152,7 +164,11 @@ async function authorize(context: FacadeContext, request: FastifyRequest, reply:
       }),
     );
   }
-  return reply.header('cache-control', 'no-store').redirect(await startRelay(context, pending), 302);
+  const relay = await startRelay(context, pending, client);
+  return reply
+    .header('set-cookie', relay.setCookie)
+    .header('cache-control', 'no-store')
+    .redirect(relay.target, 302);
 }
 
 /** True when a consent POST comes from the proxy's own page: same-origin `Origin` or `Sec-Fetch-Site`. */
@@ -203,9 +219,20 @@ async function decide(context: FacadeContext, request: FastifyRequest, reply: Fa
     );
   }
   const cookie = readCookie(request.headers.cookie, CONSENT_COOKIE);
-  const setCookie = await context.consent.approve(cookie, authorization.client_id);
-  const target = await startRelay(context, authorization);
-  return reply.header('set-cookie', setCookie).header('cache-control', 'no-store').redirect(target, 303);
+  const approval = await context.consent.approve(cookie, authorization.client_id);
+  let client: FacadeClient;
+  try {
+    client = await context.clients.find(authorization.client_id);
+  } catch (error) {
+    if (error instanceof InvalidClientError)
+      return sendErrorPage(reply, 400, 'invalid_client', error.message);
+    throw error;
+  }
+  const relay = await startRelay(context, authorization, client);
+  return reply
+    .header('set-cookie', [approval, relay.setCookie])
+    .header('cache-control', 'no-store')
+    .redirect(relay.target, 303);
 }
 
 /**

@@ -64,6 +64,31 @@ export interface ClientRegistryOptions {
   /** The SSRF-guarded fetch for CIMD documents; `undefined` when CIMD is off. */
   readonly fetchDocument: GuardedFetch | undefined;
   readonly allowLoopbackHttp: boolean;
+  /** Where a failed document fetch is logged in full (the client is told less). */
+  readonly log?: { info(details: object, message: string): void } | undefined;
+}
+
+/**
+ * Why a document fetch failed, as the client may hear it: never the addresses a host resolves to (the
+ * endpoints that call this answer anyone, so that would map internal names), nor connection details.
+ */
+function publicReason(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  switch (code) {
+    case 'ERR_PORTCULLIS_IDP_SSRF_BLOCKED':
+    case 'ERR_PORTCULLIS_IDP_SSRF_UNRESOLVED':
+      return 'its host does not resolve to a public address';
+    case 'ERR_PORTCULLIS_IDP_SSRF_SCHEME':
+      return 'only https URLs without user information are fetched';
+    case 'ERR_PORTCULLIS_IDP_FETCH_TIMEOUT':
+      return 'it did not answer in time';
+    case 'ERR_PORTCULLIS_IDP_FETCH_TOO_LARGE':
+      return 'it is too large';
+    case 'ERR_PORTCULLIS_PROXY_CIMD_STATUS':
+      return (error as Error).message;
+    default:
+      return 'the connection failed';
+  }
 }
 
 /**
@@ -122,11 +147,22 @@ export class ClientRegistry {
     let body: unknown;
     try {
       const response = await fetchDocument(clientId, { headers: { accept: 'application/json' } });
-      if (response.status !== 200) throw new Error(`it answered HTTP ${response.status}`);
-      body = await response.json();
+      if (response.status !== 200) {
+        await response.body?.cancel();
+        throw Object.assign(new Error(`it answered HTTP ${response.status}`), {
+          code: 'ERR_PORTCULLIS_PROXY_CIMD_STATUS',
+        });
+      }
+      body = await response.json().catch(() => {
+        throw Object.assign(new Error('it is not JSON'), { code: 'ERR_PORTCULLIS_PROXY_CIMD_STATUS' });
+      });
     } catch (error) {
+      this.#o.log?.info(
+        { client_id: clientId, err: error },
+        'facade: client ID metadata document not fetched',
+      );
       throw new InvalidClientError(
-        `the client ID metadata document ${clientId} could not be fetched (${error instanceof Error ? error.message : String(error)})`,
+        `the client ID metadata document ${clientId} could not be fetched (${publicReason(error)})`,
       );
     }
     try {

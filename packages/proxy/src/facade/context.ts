@@ -28,9 +28,17 @@ export interface PendingAuthorization {
   readonly client_id: string;
   readonly client_name?: string | undefined;
   readonly redirect_uri: string;
+  /** False when the request left `redirect_uri` out (one registered): then `/token` need not send it either. */
+  readonly redirect_uri_given?: boolean | undefined;
   readonly state?: string | undefined;
   readonly code_challenge: string;
   readonly scope?: string | undefined;
+}
+
+/** A relayed authorization, kept under its upstream `state` until the IdP's answer comes back (once). */
+export interface RelayedAuthorization extends PendingAuthorization {
+  /** SHA-256 of the nonce in the browser's relay cookie. */
+  readonly browser?: string | undefined;
 }
 
 /** The facade's routes under the public URL. */

@@ -73,6 +73,7 @@ export function createFacadeContext(
       clientTtlMs,
       fetchDocument,
       allowLoopbackHttp: facade.cimd.allowHttpLoopback,
+      log,
     }),
     upstreams,
     reaper,
@@ -123,7 +124,8 @@ function isTimeout(error: unknown): boolean {
  * routes), IdP trouble as 502/504, store trouble as 503; messages never carry secrets.
  */
 function handleError(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) {
-  const page = request.method === 'GET';
+  // The browser's pages: the authorization request, the callback and the consent form's answer.
+  const page = request.method === 'GET' || request.url.split('?')[0] === FACADE_PATHS.consent;
   if (error instanceof OAuthError) {
     if (page) return sendErrorPage(reply, error.status, error.error, error.error_description ?? error.error);
     if (error instanceof InvalidClientError && /^basic /i.test(request.headers.authorization ?? '')) {
@@ -164,6 +166,7 @@ const CORS_PATHS = [
   '/.well-known/openid-configuration',
   FACADE_PATHS.register,
   FACADE_PATHS.token,
+  FACADE_PATHS.revoke,
 ];
 
 /**

@@ -3,12 +3,11 @@ import {
   InvalidRedirectUriError,
   MetadataValidationError,
   parseClientRegistrationRequest,
-  TemporarilyUnavailableError,
 } from '@portcullis/metadata';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { DAY_MS } from '../options-facade.js';
-import { type ClientAuthMethod, type FacadeClient, NS, randomId, sha256 } from './clients.js';
+import { type ClientAuthMethod, type FacadeClient, randomId, sha256 } from './clients.js';
 import { FACADE_PATHS, type FacadeContext } from './context.js';
+import { countRegistration } from './registration-cap.js';
 
 const AUTH_METHODS: readonly ClientAuthMethod[] = ['none', 'client_secret_basic', 'client_secret_post'];
 
@@ -17,30 +16,6 @@ function subsetOf(values: readonly string[] | undefined, allowed: readonly strin
   if (wrong.length > 0) {
     throw new InvalidClientMetadataError(
       `${name} may only contain ${allowed.join(', ')}; not ${wrong.join(', ')}`,
-    );
-  }
-}
-
-/**
- * Count a registration and refuse it past `registration.maxClients`. Registrations are counted per day
- * (`facade-count:clients:<day>`, atomic increments, so replicas never exceed the cap together); a day's
- * registrations stop counting once they have expired (`ttl.clientDays`), to the day. A registration refused
- * because another one raced it to the last place takes its count back.
- */
-async function countRegistration(context: FacadeContext): Promise<void> {
-  const { store } = context;
-  const days = context.facade.ttl.clientDays;
-  const ttl = (days + 1) * DAY_MS;
-  const today = Math.floor(Date.now() / DAY_MS);
-  const mine = await store.increment(NS.count, `clients:${today}`, 1, ttl);
-  const earlier = await Promise.all(
-    Array.from({ length: days - 1 }, (_, i) => store.get(NS.count, `clients:${today - 1 - i}`)),
-  );
-  const total = earlier.reduce<number>((sum, value) => sum + (typeof value === 'number' ? value : 0), mine);
-  if (total > context.facade.registration.maxClients) {
-    await store.increment(NS.count, `clients:${today}`, -1, ttl);
-    throw new TemporarilyUnavailableError(
-      'the proxy holds as many registered clients as it is configured to; try again once older registrations expire',
     );
   }
 }
@@ -67,7 +42,7 @@ async function register(context: FacadeContext, request: FastifyRequest, reply: 
   }
   subsetOf(metadata.grant_types, ['authorization_code', 'refresh_token'], 'grant_types');
   subsetOf(metadata.response_types, ['code'], 'response_types');
-  await countRegistration(context);
+  await countRegistration(context.store, context.facade);
 
   const clientId = randomId(16);
   const secret = method === 'none' ? undefined : randomId(32);
@@ -89,7 +64,13 @@ async function register(context: FacadeContext, request: FastifyRequest, reply: 
       ...metadata,
       client_id: clientId,
       client_id_issued_at: issuedAt,
-      ...(secret === undefined ? {} : { client_secret: secret, client_secret_expires_at: 0 }),
+      // The registration, and so the secret, ends after ttl.clientDays (RFC 7591 §3.2.1: 0 would mean never).
+      ...(secret === undefined
+        ? {}
+        : {
+            client_secret: secret,
+            client_secret_expires_at: issuedAt + context.facade.ttl.clientDays * 86_400,
+          }),
       redirect_uris: client.redirect_uris,
       token_endpoint_auth_method: method,
       grant_types: metadata.grant_types ?? ['authorization_code'],

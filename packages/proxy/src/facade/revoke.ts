@@ -25,9 +25,14 @@ async function revoke(context: FacadeContext, request: FastifyRequest, reply: Fa
   if (binding !== undefined && binding.client_id !== client.client_id) {
     throw new InvalidRequestError('the token was issued to another client');
   }
-  const upstream = await context.upstreams.for(client);
-  const response = await context.idp.revoke(upstream, token, hint);
   reply.header('cache-control', 'no-store');
+  // No IdP client (never authorized, or expired): no token of this client can be live at the IdP.
+  const upstream = await context.upstreams.existing(client);
+  if (upstream === undefined) {
+    if (binding !== undefined) await context.store.take(NS.refresh, key);
+    return reply.status(200).send();
+  }
+  const response = await context.idp.revoke(upstream, token, hint);
   if (!response.ok) {
     const body = (await response.json().catch(() => undefined)) as Record<string, unknown> | undefined;
     const error = idpErrorOf(body);

@@ -9,7 +9,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DAY_MS } from '../options-facade.js';
 import type { IssuedCode } from './callback.js';
 import { authenticate, type Form, param, required } from './client-auth.js';
-import { type FacadeClient, NS, sha256 } from './clients.js';
+import { type FacadeClient, NS, secretMatches, sha256 } from './clients.js';
 import { FACADE_PATHS, type FacadeContext } from './context.js';
 import { idpErrorOf, sendIdpFailure } from './idp-client.js';
 
@@ -42,11 +42,21 @@ async function relay(
   return reply.status(200).send(tokens);
 }
 
+/** The client's IdP client; only looked up here, never registered (a grant implies an earlier authorization). */
+async function upstreamOf(context: FacadeContext, client: FacadeClient) {
+  const upstream = await context.upstreams.existing(client);
+  if (upstream === undefined) {
+    throw new InvalidGrantError(
+      'this client has no client at the identity provider any more (its registration expired); authorize again',
+    );
+  }
+  return upstream;
+}
+
 async function token(context: FacadeContext, request: FastifyRequest, reply: FastifyReply) {
   const form = (request.body ?? {}) as Form;
   const grantType = param(form, 'grant_type');
   const client = await authenticate(context, request, form);
-  const upstream = await context.upstreams.for(client);
   const asked = param(form, 'resource');
   if (asked !== undefined && !resourceMatches(asked, context.options.resource)) {
     throw new InvalidTargetError(
@@ -62,13 +72,23 @@ async function token(context: FacadeContext, request: FastifyRequest, reply: Fas
         'the authorization code is unknown, expired, already used or for another client',
       );
     }
-    if (param(form, 'redirect_uri') !== issued.redirect_uri) {
+    const redirectUri = param(form, 'redirect_uri');
+    // RFC 6749 §4.1.3: required, and identical, only when the authorization request included it.
+    if (
+      redirectUri === undefined ? issued.redirect_uri_given !== false : redirectUri !== issued.redirect_uri
+    ) {
       throw new InvalidGrantError('redirect_uri differs from the one of the authorization request');
     }
-    const response = await context.idp.token(upstream, 'authorization_code', {
+    const verifier = required(form, 'code_verifier');
+    if (issued.code_challenge !== undefined && !secretMatches(verifier, issued.code_challenge)) {
+      throw new InvalidGrantError(
+        'code_verifier does not match the code_challenge of the authorization request (PKCE S256, RFC 7636 §4.6)',
+      );
+    }
+    const response = await context.idp.token(await upstreamOf(context, client), 'authorization_code', {
       code: issued.idp_code,
       redirect_uri: context.callbackUrl,
-      code_verifier: required(form, 'code_verifier'),
+      code_verifier: verifier,
       ...resource,
     });
     return relay(context, reply, client, response);
@@ -82,7 +102,7 @@ async function token(context: FacadeContext, request: FastifyRequest, reply: Fas
       throw new InvalidGrantError('the refresh token is unknown here or was issued to another client');
     }
     const scope = param(form, 'scope');
-    const response = await context.idp.token(upstream, 'refresh_token', {
+    const response = await context.idp.token(await upstreamOf(context, client), 'refresh_token', {
       refresh_token: refreshToken,
       ...(scope === undefined ? {} : { scope }),
       ...resource,

@@ -2,6 +2,7 @@ import type { FacadeOptions } from '../options-facade.js';
 import type { JsonValue, Store } from '../store.js';
 import { type FacadeClient, NS } from './clients.js';
 import type { IdpClient, UpstreamCredentials } from './idp-client.js';
+import { countRegistration } from './registration-cap.js';
 import type { RegistrationReaper } from './registration-reaper.js';
 import { isSealed, type StoreSealer } from './sealed.js';
 
@@ -68,20 +69,39 @@ export class UpstreamClients {
     return this.#o.facade.adapter === 'static';
   }
 
-  /** The IdP client for `client`, registering one at the IdP when needed. */
+  /** The pre-registered IdP client of the `static` adapter, `undefined` with a registering adapter. */
+  #fixed(): UpstreamCredentials | undefined {
+    const { facade } = this.#o;
+    const fixed = facade.upstreamClient;
+    if (facade.adapter !== 'static' || fixed === undefined) return undefined;
+    return {
+      clientId: fixed.clientId,
+      clientSecret: fixed.clientSecret,
+      authMethod: fixed.authMethod ?? (fixed.clientSecret === undefined ? 'none' : 'client_secret_basic'),
+    };
+  }
+
+  /** The IdP client `client` already has (the shared one, or the one kept here), never registering one. */
+  async existing(client: FacadeClient): Promise<UpstreamCredentials | undefined> {
+    return (
+      this.#fixed() ?? this.#read(client.client_id, await this.#o.store.get(NS.upstream, client.client_id))
+    );
+  }
+
+  /**
+   * The IdP client for `client`, registering one at the IdP when needed. The first registration for a client
+   * ID metadata document counts against `registration.maxClients` (a client registered at `/register` was
+   * counted there).
+   * @throws {TemporarilyUnavailableError} past `registration.maxClients`.
+   */
   async for(client: FacadeClient): Promise<UpstreamCredentials> {
     const { facade, store } = this.#o;
-    const fixed = facade.upstreamClient;
-    if (facade.adapter === 'static' && fixed !== undefined) {
-      return {
-        clientId: fixed.clientId,
-        clientSecret: fixed.clientSecret,
-        authMethod: fixed.authMethod ?? (fixed.clientSecret === undefined ? 'none' : 'client_secret_basic'),
-      };
-    }
+    const fixed = this.#fixed();
+    if (fixed !== undefined) return fixed;
     const stored = await store.get(NS.upstream, client.client_id);
     const known = await this.#read(client.client_id, stored);
     if (known !== undefined) return known;
+    if (client.cimd === true) await countRegistration(store, facade);
     const adapter = facade.adapter === 'keycloak' ? 'keycloak' : 'rfc7591';
     const { credentials, management } = await this.#o.idp.register(
       upstreamRegistration(adapter, client, this.#o.callbackUrl),

@@ -1,6 +1,7 @@
 import { CookieBrowser, freePort } from '@portcullis/test-support';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MemoryStore } from '../../src/index.js';
 import {
   authorizationRequest,
   type FacadeStack,
@@ -31,6 +32,12 @@ beforeAll(async () => {
     redirect_uris: [redirectUri],
   }));
   docs.get('/redirect.json', async (_request, reply) => reply.redirect(`${docsUrl}/good.json`));
+  docs.get<{ Params: { n: string } }>('/many/:n', async (request) => ({
+    client_id: `${docsUrl}/many/${request.params.n}`,
+    client_name: `Document client ${request.params.n}`,
+    redirect_uris: [redirectUri],
+    token_endpoint_auth_method: 'none',
+  }));
   await docs.listen({ host: '127.0.0.1', port });
   // Dev stack: documents may be served over http from loopback. Strict stack: production SSRF rules.
   [dev, strict] = await Promise.all([
@@ -49,10 +56,16 @@ async function authorize(stack: FacadeStack, clientId: string) {
 }
 
 describe('facade mode accepts client ID metadata documents, fetched with SSRF defences', () => {
-  it('[AS-15 AS-16] a valid document is a client: the flow completes and the code is redeemed with the URL client_id', async () => {
+  it('[AS-15 AS-16 AS-19] a valid document is a client: the proxy shows its name and redirect host, the flow completes and the code is redeemed with the URL client_id', async () => {
     const clientId = `${docsUrl}/good.json`;
-    const { request } = await authorize(dev, clientId);
-    const { redirect } = await runBrowserFlow(new CookieBrowser(), request.url, redirectUri);
+    const { request, response } = await authorize(dev, clientId);
+    // The IdP only sees the proxy's callback, so the proxy's own consent page names the redirect host.
+    expect(response.status).toBe(200);
+    const consent = await response.text();
+    expect(consent).toContain('CIMD app');
+    expect(consent).toContain('127.0.0.1:4555');
+    const { redirect, pages } = await runBrowserFlow(new CookieBrowser(), request.url, redirectUri);
+    expect(pages[0]).toBe('proxy-consent');
     expect(redirect.searchParams.get('iss')).toBe(dev.issuer);
     const tokens = await tokenRequest(dev.issuer, {
       grant_type: 'authorization_code',
@@ -94,8 +107,71 @@ describe('facade mode accepts client ID metadata documents, fetched with SSRF de
       const { response } = await authorize(strict, clientId);
       expect(response.status).toBe(400);
       const html = await response.text();
-      expect(html).toMatch(/non-public address/);
+      expect(html).toContain('its host does not resolve to a public address');
       expect(response.headers.get('location')).toBeNull();
+    }
+  });
+
+  it('[PX-12] does not tell the client what a document host resolves to (no map of internal names)', async () => {
+    for (const clientId of [
+      'https://localhost/client.json',
+      'https://name-that-does-not-resolve.invalid/c.json',
+    ]) {
+      const { response } = await authorize(strict, clientId);
+      expect(response.status).toBe(400);
+      const html = await response.text();
+      expect(html).toContain('its host does not resolve to a public address');
+      for (const detail of ['127.0.0.1', '::1', 'non-public', 'cannot resolve'])
+        expect(html).not.toContain(detail);
+    }
+  });
+});
+
+describe('facade mode: IdP clients for documents are capped, and made only by an authorization', () => {
+  it('counts the IdP client of each new document against registration.maxClients; /token and /revoke never register one', async () => {
+    const store = new MemoryStore();
+    const capped = await startFacadeStack(
+      () => ({ adapter: 'rfc7591', cimd: { allowHttpLoopback: true }, registration: { maxClients: 1 } }),
+      { store },
+    );
+    const idpClients = async () => (await store.keys('facade-upstream')).length;
+    try {
+      // Grants and revocations for documents that never authorized: refused or ignored, nothing registered.
+      for (const n of [1, 2, 3]) {
+        const clientId = `${docsUrl}/many/token-${n}`;
+        const grant = await tokenRequest(capped.issuer, {
+          grant_type: 'authorization_code',
+          code: 'made-up',
+          client_id: clientId,
+          redirect_uri: redirectUri,
+          code_verifier: 'v'.repeat(43),
+        });
+        expect(grant.body.error).toBe('invalid_grant');
+        const nonsense = await tokenRequest(capped.issuer, { grant_type: 'nonsense', client_id: clientId });
+        expect(nonsense.body.error).toBe('unsupported_grant_type');
+        const revoked = await fetch(`${capped.issuer}/revoke`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ token: 'made-up', client_id: clientId }),
+        });
+        expect(revoked.status).toBe(200);
+      }
+      expect(await idpClients()).toBe(0);
+      // The first document's approved authorization registers its IdP client; the second is over the cap.
+      const first = await authorizationRequest(capped.issuer, { clientId: `${docsUrl}/many/1`, redirectUri });
+      const done = await runBrowserFlow(new CookieBrowser(), first.url, redirectUri);
+      expect(done.redirect.searchParams.get('code')).toBeTruthy();
+      expect(await idpClients()).toBe(1);
+      const second = await authorizationRequest(capped.issuer, {
+        clientId: `${docsUrl}/many/2`,
+        redirectUri,
+      });
+      await expect(runBrowserFlow(new CookieBrowser(), second.url, redirectUri)).rejects.toThrow(
+        /HTTP 503 at .*\/consent/,
+      );
+      expect(await idpClients()).toBe(1);
+    } finally {
+      await capped.close();
     }
   });
 });

@@ -50,7 +50,7 @@ describe('facade mode: the proxy is the authorization server clients see (RFC 75
   });
 
   it('answers CORS preflights of registration and token for browser clients (MCP Inspector), without credentials', async () => {
-    for (const path of ['/register', '/token', '/.well-known/oauth-authorization-server']) {
+    for (const path of ['/register', '/token', '/revoke', '/.well-known/oauth-authorization-server']) {
       const preflight = await fetch(`${stack.issuer}${path}`, {
         method: 'OPTIONS',
         headers: {
@@ -83,10 +83,9 @@ describe('facade mode: the proxy is the authorization server clients see (RFC 75
       client_name: 'Confidential app',
     });
     expect(status).toBe(201);
-    expect(body).toMatchObject({
-      token_endpoint_auth_method: 'client_secret_post',
-      client_secret_expires_at: 0,
-    });
+    expect(body).toMatchObject({ token_endpoint_auth_method: 'client_secret_post' });
+    // The secret ends with the registration (ttl.clientDays, 90 by default), so it is not 0 ("never").
+    expect(body.client_secret_expires_at).toBe(Number(body.client_id_issued_at) + 90 * 86_400);
     expect(typeof body.client_secret).toBe('string');
     // The IdP never saw this client_id: the proxy keeps its own and the IdP client's secret stays inside.
     const atIdp = await fetch(
@@ -131,7 +130,7 @@ describe('facade mode: the proxy is the authorization server clients see (RFC 75
     expect(replay.body.error).toBe('invalid_grant');
   });
 
-  it('[AS-04 AS-05] a wrong PKCE verifier is refused by the IdP and the refusal is relayed', async () => {
+  it('[AS-04 AS-05] a wrong PKCE verifier is refused by the proxy itself, before the code reaches the IdP', async () => {
     const client = await registerPublicClient(stack.issuer);
     const request = await authorizationRequest(stack.issuer, client);
     const { redirect } = await runBrowserFlow(new CookieBrowser(), request.url, client.redirectUri);
@@ -143,7 +142,37 @@ describe('facade mode: the proxy is the authorization server clients see (RFC 75
       code_verifier: 'x'.repeat(43),
     });
     expect(bad.status).toBe(400);
-    expect(bad.body.error).toBe('invalid_grant');
+    expect(bad.body).toMatchObject({
+      error: 'invalid_grant',
+      error_description: expect.stringContaining('code_verifier does not match the code_challenge'),
+    });
+  });
+
+  it('[AS-05] redirect_uri at /token: required exactly when the authorization request sent it (RFC 6749 §4.1.3)', async () => {
+    const client = await registerPublicClient(stack.issuer);
+    const run = async (params: Record<string, string>) => {
+      const request = await authorizationRequest(stack.issuer, client, params);
+      const { redirect } = await runBrowserFlow(new CookieBrowser(), request.url, client.redirectUri);
+      return { request, code: redirect.searchParams.get('code') ?? '' };
+    };
+    const redeem = (flow: { request: { verifier: string }; code: string }, extra: Record<string, string>) =>
+      tokenRequest(stack.issuer, {
+        grant_type: 'authorization_code',
+        code: flow.code,
+        client_id: client.clientId,
+        code_verifier: flow.request.verifier,
+        ...extra,
+      });
+    // Left out at /authorize (the client has one registered URI): may be left out at /token.
+    const omitted = await redeem(await run({ redirect_uri: '' }), {});
+    expect(omitted.status).toBe(200);
+    // Left out at /authorize, sent at /token: must still be the registered one.
+    const sentLater = await redeem(await run({ redirect_uri: '' }), { redirect_uri: client.redirectUri });
+    expect(sentLater.status).toBe(200);
+    // Sent at /authorize: required at /token.
+    const missing = await redeem(await run({}), {});
+    expect(missing.status).toBe(400);
+    expect(missing.body.error).toBe('invalid_grant');
   });
 
   it('[AS-12] refreshes through the proxy; another client cannot use the refresh token', async () => {

@@ -18,15 +18,13 @@ beforeAll(async () => {
 afterAll(() => stack.close());
 
 /** Follow the flow up to the IdP's redirect to the proxy callback, without visiting it. */
-async function callbackUrl(): Promise<URL> {
+/** The IdP's redirect to the proxy callback, and the browser it came back to (holding the relay cookie). */
+async function callbackUrl(): Promise<{ redirect: URL; browser: CookieBrowser }> {
   const client = await registerPublicClient(stack.issuer);
   const request = await authorizationRequest(stack.issuer, client);
-  const { redirect } = await runBrowserFlow(
-    new CookieBrowser(),
-    request.url,
-    `${stack.issuer}/oauth/callback`,
-  );
-  return redirect;
+  const browser = new CookieBrowser();
+  const { redirect } = await runBrowserFlow(browser, request.url, `${stack.issuer}/oauth/callback`);
+  return { redirect, browser };
 }
 
 describe('facade mode refuses bad authorization, callback, token and registration requests', () => {
@@ -86,25 +84,46 @@ describe('facade mode refuses bad authorization, callback, token and registratio
   });
 
   it('[PX-07] the callback refuses a missing, unknown or replayed state with 400', async () => {
-    const redirect = await callbackUrl();
+    const { redirect, browser } = await callbackUrl();
     const code = redirect.searchParams.get('code') ?? '';
-    const missing = await fetch(`${stack.issuer}/oauth/callback?code=${code}`, { redirect: 'manual' });
+    const missing = await browser.get(`${stack.issuer}/oauth/callback?code=${code}`);
     expect(missing.status).toBe(400);
-    const wrong = await fetch(`${stack.issuer}/oauth/callback?code=${code}&state=forged`, {
-      redirect: 'manual',
-    });
+    const wrong = await browser.get(`${stack.issuer}/oauth/callback?code=${code}&state=forged`);
     expect(wrong.status).toBe(400);
-    const first = await fetch(redirect.href, { redirect: 'manual' });
+    const first = await browser.get(redirect.href);
     expect(first.status).toBe(302);
-    const replay = await fetch(redirect.href, { redirect: 'manual' });
+    const replay = await browser.get(redirect.href);
     expect(replay.status).toBe(400);
     expect(replay.headers.get('location')).toBeNull();
   });
 
+  it('[PX-07] the callback refuses an answer that comes back to another browser than the one that started it', async () => {
+    // An attacker's approved sign-in link, opened by someone else: their IdP session answers, but the code
+    // must not travel on to the attacker's redirect URI.
+    const { redirect, browser } = await callbackUrl();
+    const elsewhere = await new CookieBrowser().get(redirect.href);
+    expect(elsewhere.status).toBe(400);
+    expect(elsewhere.headers.get('location')).toBeNull();
+    expect(await elsewhere.text()).toContain('did not come back to the browser that started it');
+    // The relay is used up: the right browser cannot use it afterwards either.
+    const late = await browser.get(redirect.href);
+    expect(late.status).toBe(400);
+    expect(late.headers.get('location')).toBeNull();
+    // A cookie of the right name with another value does not pass either.
+    const { redirect: next, browser: owner } = await callbackUrl();
+    const forged = owner
+      .cookieHeader(next.href)
+      .split('; ')
+      .map((pair) => (pair.startsWith('__Host-portcullis-relay-') ? `${pair.split('=')[0]}=forged` : pair))
+      .join('; ');
+    const response = await fetch(next.href, { redirect: 'manual', headers: { cookie: forged } });
+    expect(response.status).toBe(400);
+  });
+
   it('[AS-13] an IdP answer with another iss is not relayed as a code (RFC 9207 mix-up defence)', async () => {
-    const redirect = await callbackUrl();
+    const { redirect, browser } = await callbackUrl();
     redirect.searchParams.set('iss', 'https://attacker.example');
-    const response = await fetch(redirect.href, { redirect: 'manual' });
+    const response = await browser.get(redirect.href);
     expect(response.status).toBe(302);
     const location = new URL(response.headers.get('location') ?? '');
     expect(location.searchParams.get('code')).toBeNull();

@@ -80,7 +80,7 @@ describe.skipIf(skip !== undefined)(
           : { csrf, decision: 'approve' };
         response = await browser.post(new URL(action.replaceAll('&#47;', '/'), stack.idp.issuer).href, form);
       }
-      const relayed = await fetch(onReplica(at, b), { redirect: 'manual' });
+      const relayed = await browser.get(onReplica(at, b));
       expect(relayed.status).toBe(302);
       const redirect = new URL(relayed.headers.get('location') ?? '');
       expect(redirect.searchParams.get('iss')).toBe(stack.issuer);
