@@ -35,8 +35,20 @@ const HOP_BY_HOP = new Set([
   'upgrade',
 ]);
 
-/** Upstream response headers never passed to the client (hop-by-hop, cookies, CORS, challenges). */
-const DROPPED_RESPONSE_HEADERS = new Set([...HOP_BY_HOP, 'set-cookie', 'www-authenticate']);
+/**
+ * Upstream response headers never passed to the client: hop-by-hop, cookies, challenges (CORS is dropped by
+ * prefix), and the policies of the proxy's origin that are the proxy's to set, not the upstream's: HSTS,
+ * `Clear-Site-Data` (it would wipe the facade's consent cookies) and `Alt-Svc` (another endpoint for this
+ * origin).
+ */
+const DROPPED_RESPONSE_HEADERS = new Set([
+  ...HOP_BY_HOP,
+  'set-cookie',
+  'www-authenticate',
+  'strict-transport-security',
+  'clear-site-data',
+  'alt-svc',
+]);
 
 /**
  * The header names listed in `Connection` (lowercase): hop-by-hop for this connection only, so a proxy

@@ -132,4 +132,25 @@ describe('upstream sessions and headers', () => {
     expect(res.headers.get('access-control-allow-origin')).toBe('http://localhost:6274');
     expect(res.headers.get('vary')).toBe('Origin, Accept-Encoding');
   });
+
+  it("drops the upstream's policies for the proxy's origin: cookies, HSTS, Clear-Site-Data, Alt-Svc", async () => {
+    recorder.behaviour = (_req, res) => {
+      res
+        .writeHead(200, {
+          'content-type': 'application/json',
+          'set-cookie': 'upstream=1; Path=/',
+          'strict-transport-security': 'max-age=63072000; includeSubDomains',
+          'clear-site-data': '"cookies"',
+          'alt-svc': 'h2=":8443"',
+          'x-upstream': 'kept',
+        })
+        .end('{"jsonrpc":"2.0","id":7,"result":{}}');
+    };
+    const res = await post(proxy.mcp, token, PING);
+    expect(res.status).toBe(200);
+    for (const name of ['set-cookie', 'strict-transport-security', 'clear-site-data', 'alt-svc']) {
+      expect(res.headers.get(name)).toBeNull();
+    }
+    expect(res.headers.get('x-upstream')).toBe('kept');
+  });
 });
