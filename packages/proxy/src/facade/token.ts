@@ -74,9 +74,10 @@ async function token(context: FacadeContext, request: FastifyRequest, reply: Fas
     }
     const redirectUri = param(form, 'redirect_uri');
     // RFC 6749 §4.1.3: required, and identical, only when the authorization request included it.
-    if (
-      redirectUri === undefined ? issued.redirect_uri_given !== false : redirectUri !== issued.redirect_uri
-    ) {
+    if (redirectUri === undefined && issued.redirect_uri_given !== false) {
+      throw new InvalidGrantError('redirect_uri is required: the authorization request included one');
+    }
+    if (redirectUri !== undefined && redirectUri !== issued.redirect_uri) {
       throw new InvalidGrantError('redirect_uri differs from the one of the authorization request');
     }
     const verifier = required(form, 'code_verifier');

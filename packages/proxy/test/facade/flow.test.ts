@@ -172,7 +172,10 @@ describe('facade mode: the proxy is the authorization server clients see (RFC 75
     // Sent at /authorize: required at /token.
     const missing = await redeem(await run({}), {});
     expect(missing.status).toBe(400);
-    expect(missing.body.error).toBe('invalid_grant');
+    expect(missing.body).toMatchObject({
+      error: 'invalid_grant',
+      error_description: 'redirect_uri is required: the authorization request included one',
+    });
   });
 
   it('[AS-12] refreshes through the proxy; another client cannot use the refresh token', async () => {
