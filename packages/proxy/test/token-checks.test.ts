@@ -27,7 +27,7 @@ beforeAll(async () => {
     startRecordingUpstream(),
   ]);
   proxy = await startProxy(await freePort(), {
-    idp: { issuer: issuer.issuer, jwksUri: issuer.jwksUri, cooldownMs: 0 },
+    idp: { issuer: issuer.issuer, jwksUri: issuer.jwksUri, cooldownMs: 1_000 },
     upstream: { url: recorder.url },
     scopes: {
       default: ['mcp:tools'],

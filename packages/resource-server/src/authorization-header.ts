@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { InvalidRequestError } from '@portcullis/metadata';
-import { invalidToken, MissingTokenError } from './errors.js';
+import { MissingTokenError } from './errors.js';
 
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
 const BEARER = /^bearer(?: +(.*))?$/is;
@@ -25,7 +25,8 @@ function hasQueryToken(url: string | undefined): boolean {
  * - no credentials, or a token only in the query string → {@link MissingTokenError} (401, no `error`);
  * - several `Authorization` headers, a header plus `?access_token=`, an empty token, a token with spaces or
  *   characters outside `b64token` → `invalid_request` (400);
- * - another scheme (`Basic …`) → `invalid_token` (401).
+ * - another scheme (`Basic …`, `DPoP …`) → {@link MissingTokenError} (401, no `error`: RFC 6750 §3.1 says a
+ *   request with an unsupported authentication method SHOULD get a challenge without an error code).
  *
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-2.1
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-3.1
@@ -52,7 +53,9 @@ export function extractBearerToken(raw: IncomingMessage): string {
   if (match === null) {
     if (/^bearer\S/i.test(value))
       throw new InvalidRequestError('the Authorization header is not "Bearer <token>"');
-    throw invalidToken('only the Bearer authentication scheme is accepted');
+    throw new MissingTokenError(
+      'only the Bearer authentication scheme is accepted; send the access token as Authorization: Bearer <token>',
+    );
   }
   const token = match[1] ?? '';
   if (token === '') throw new InvalidRequestError('the Authorization header carries an empty Bearer token');

@@ -34,7 +34,15 @@ export function bearerChallengeFor(error: OAuthError, context: ChallengeContext)
   });
 }
 
-/** Send a wire error: RFC 6749 §5.2 JSON body plus, for 400/401/403, the RFC 6750 §3 challenge. */
+/** `Retry-After` of a 503 wire error that does not say how long to wait, in seconds. */
+const DEFAULT_RETRY_AFTER_S = 5;
+
+/**
+ * Send a wire error: RFC 6749 §5.2 JSON body plus, for 400/401/403, the RFC 6750 §3 challenge. A 503
+ * (`temporarily_unavailable`: the authorization server could not be asked) gets no challenge, so clients keep
+ * their token, and a `Retry-After` (the error's `retryAfterSec`, else 5 s).
+ * @see https://www.rfc-editor.org/rfc/rfc9110#section-10.2.3
+ */
 export function sendWireError(
   reply: FastifyReply,
   error: OAuthError,
@@ -44,11 +52,23 @@ export function sendWireError(
   if (error.status === 400 || error.status === 401 || error.status === 403) {
     reply.header('www-authenticate', bearerChallengeFor(error, context));
   }
+  if (error.status === 503) {
+    const seconds = (error as OAuthError & { retryAfterSec?: unknown }).retryAfterSec;
+    reply.header(
+      'retry-after',
+      String(
+        typeof seconds === 'number' && Number.isInteger(seconds) && seconds > 0
+          ? seconds
+          : DEFAULT_RETRY_AFTER_S,
+      ),
+    );
+  }
   return reply.type('application/json').send(error.toResponseBody());
 }
 
 /**
- * The one error handler of a resource server. Wire errors are rendered with their challenge; Fastify's own
+ * The one error handler of a resource server. Wire errors are rendered with their challenge (a 5xx one's cause
+ * is logged at `warn`); Fastify's own
  * client errors (bad JSON, wrong media type, body too large) keep their 4xx status with a JSON-RPC error
  * body; anything else is logged and answered `500 server_error` without detail.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
@@ -68,6 +88,8 @@ export function createErrorHandler(context: ChallengeContext) {
         },
         'authorization decision',
       );
+      // A 5xx says the authorization server could not be asked: the operator needs the cause.
+      if (error.status >= 500) request.log.warn({ err: error.cause ?? error }, error.message);
       return sendWireError(reply, error, context);
     }
     const status = (error as FastifyError).statusCode;

@@ -1,4 +1,4 @@
-import { InvalidTokenError, type OAuthErrorOptions } from '@portcullis/metadata';
+import { InvalidTokenError, type OAuthErrorOptions, TemporarilyUnavailableError } from '@portcullis/metadata';
 
 /**
  * Every stable code a non-wire error of this package can carry. Wire errors (what a client sees on a 400, 401
@@ -7,6 +7,7 @@ import { InvalidTokenError, type OAuthErrorOptions } from '@portcullis/metadata'
 export type ResourceServerErrorCode =
   | 'ERR_PORTCULLIS_RS_INVALID_OPTIONS'
   | 'ERR_PORTCULLIS_RS_INTROSPECTION_FAILED'
+  | 'ERR_PORTCULLIS_RS_JWKS_UNAVAILABLE'
   | 'ERR_PORTCULLIS_RS_SERVER_FACTORY'
   | 'ERR_PORTCULLIS_RS_UNSUPPORTED_SDK';
 
@@ -14,6 +15,7 @@ export type ResourceServerErrorCode =
 export const RESOURCE_SERVER_ERROR_CODES: readonly ResourceServerErrorCode[] = Object.freeze([
   'ERR_PORTCULLIS_RS_INVALID_OPTIONS',
   'ERR_PORTCULLIS_RS_INTROSPECTION_FAILED',
+  'ERR_PORTCULLIS_RS_JWKS_UNAVAILABLE',
   'ERR_PORTCULLIS_RS_SERVER_FACTORY',
   'ERR_PORTCULLIS_RS_UNSUPPORTED_SDK',
 ] as const);
@@ -57,6 +59,26 @@ export class InvalidOptionsError extends ResourceServerError {
 export class MissingTokenError extends InvalidTokenError {
   constructor(description = 'this endpoint needs a Bearer access token in the Authorization header') {
     super(description);
+  }
+}
+
+/**
+ * `temporarily_unavailable` (503) because the authorization server could not be asked (JWKS or introspection
+ * endpoint down, timing out, or answering without a usable body): the token can be neither accepted nor
+ * refused, so it must not be answered `invalid_token`, which makes clients throw good tokens away and loop
+ * through authorization. Sent with `Retry-After` and without a Bearer challenge. The description is a fixed
+ * text of this package and is sent (unlike other 5xx descriptions); the cause stays server-side.
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
+ * @see https://www.rfc-editor.org/rfc/rfc9110#section-10.2.3
+ */
+export class AuthorizationServerUnavailableError extends TemporarilyUnavailableError {
+  override readonly expose = true;
+  /** Seconds the client should wait before retrying (`Retry-After`). */
+  readonly retryAfterSec: number;
+
+  constructor(description: string, retryAfterSec: number, cause?: unknown) {
+    super(description, cause === undefined ? {} : { cause });
+    this.retryAfterSec = Math.max(1, Math.ceil(retryAfterSec));
   }
 }
 

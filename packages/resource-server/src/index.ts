@@ -42,6 +42,7 @@ export {
   DEFAULT_SESSION_IDLE_MS,
   DEFAULT_VERIFIED_CACHE_MAX,
   DEFAULT_VERIFIED_CACHE_TTL_MS,
+  MIN_JWKS_COOLDOWN_MS,
   resolveOptions,
   resolveTokenVerifierOptions,
   resourceServerOptionsSchema,

@@ -29,14 +29,33 @@ export interface IntrospectionResponse {
   readonly [claim: string]: unknown;
 }
 
+/**
+ * Thrown by {@link createIntrospector} (code `ERR_PORTCULLIS_RS_INTROSPECTION_FAILED`) when the endpoint gave
+ * no RFC 7662 answer. `status` is its HTTP status (undefined when it could not be reached or timed out) and
+ * `oauthError` the `error` of an RFC 6749 error body, when it sent one.
+ */
+export class IntrospectionFailedError extends ResourceServerError {
+  readonly status: number | undefined;
+  readonly oauthError: string | undefined;
+
+  constructor(message: string, status: number | undefined, cause: unknown) {
+    super('ERR_PORTCULLIS_RS_INTROSPECTION_FAILED', message, { cause });
+    this.name = 'IntrospectionFailedError';
+    this.status = status;
+    const error = (cause as { error?: unknown } | undefined)?.error;
+    this.oauthError = typeof error === 'string' ? error : undefined;
+  }
+}
+
 /** Looks a token up at the introspection endpoint, with a bounded cache. */
 export type Introspector = (token: string) => Promise<IntrospectionResponse>;
 
 /**
  * RFC 7662 token introspection with client credentials (`client_secret_basic`), done by oauth4webapi
  * (`introspectionRequest` / `processIntrospectionResponse`). Active answers are cached by token fingerprint
- * for at most `cacheMaxTtlMs` and never past their `exp`; inactive answers are not cached.
- * @throws {ResourceServerError} `ERR_PORTCULLIS_RS_INTROSPECTION_FAILED` when the endpoint cannot be used.
+ * for at most `cacheMaxTtlMs` and never past their `exp`; inactive answers, and answers whose `exp` is not a
+ * number, are not cached.
+ * @throws {IntrospectionFailedError} `ERR_PORTCULLIS_RS_INTROSPECTION_FAILED` when the endpoint cannot be used.
  * @see https://www.rfc-editor.org/rfc/rfc7662#section-2
  */
 export function createIntrospector(options: IntrospectorOptions): Introspector {
@@ -61,19 +80,19 @@ export function createIntrospector(options: IntrospectorOptions): Introspector {
         [allowInsecureRequests]: insecure,
       });
     } catch (cause) {
-      throw new ResourceServerError(
-        'ERR_PORTCULLIS_RS_INTROSPECTION_FAILED',
+      throw new IntrospectionFailedError(
         `the introspection endpoint ${options.endpoint} could not be reached; check introspection.endpoint and that the authorization server is up`,
-        { cause },
+        undefined,
+        cause,
       );
     }
     try {
       return (await processIntrospectionResponse(as, client, response)) as IntrospectionResponse;
     } catch (cause) {
-      throw new ResourceServerError(
-        'ERR_PORTCULLIS_RS_INTROSPECTION_FAILED',
+      throw new IntrospectionFailedError(
         `the introspection endpoint ${options.endpoint} answered ${response.status} without an RFC 7662 body; check introspection.clientId and clientSecret`,
-        { cause },
+        response.status,
+        cause,
       );
     }
   };
@@ -85,6 +104,9 @@ export function createIntrospector(options: IntrospectorOptions): Introspector {
     if (hit !== undefined && hit.until > now) return hit.value;
     cache.delete(key);
     const value = await ask(token);
+    // An `exp` that is not a number is refused by the verifier: never cache such an answer.
+    if (value.exp !== undefined && !(typeof value.exp === 'number' && Number.isFinite(value.exp)))
+      return value;
     const exp = typeof value.exp === 'number' ? value.exp * 1000 : Number.POSITIVE_INFINITY;
     const until = Math.min(now + options.cacheMaxTtlMs, exp);
     if (value.active && until > now) {

@@ -41,7 +41,11 @@ export const mcpAuthPlugin = fp(
   async (app: FastifyInstance, { options }: McpAuthPluginOptions) => {
     const verifier = tokenVerifierFor({
       ...options,
-      onJwksError: (error) => app.log.warn({ err: error }, 'JWKS fetch failed; using the last good keys'),
+      onJwksError: (error) =>
+        app.log.warn(
+          { err: error, jwksUri: options.jwt?.jwksUri, retryInMs: options.jwt?.cooldownMs },
+          'JWKS fetch failed; the last good keys (if any) are used until the cooldown ends, else requests get 503',
+        ),
     });
     const policy = createScopePolicy(options);
     app.decorate('tokenVerifier', verifier);

@@ -13,6 +13,11 @@ import { InvalidOptionsError } from './errors.js';
 export const DEFAULT_CLOCK_TOLERANCE_S = 5;
 /** Default minimum time between two JWKS refetches caused by an unknown `kid`, in milliseconds. */
 export const DEFAULT_JWKS_COOLDOWN_MS = 30_000;
+/**
+ * Smallest accepted `jwt.cooldownMs`: below it, tokens with made-up `kid`s (or a JWKS endpoint that is down)
+ * would make the resource server call the JWKS endpoint on nearly every request.
+ */
+export const MIN_JWKS_COOLDOWN_MS = 1_000;
 /** Default age after which the cached JWKS is refreshed, in milliseconds. */
 export const DEFAULT_JWKS_CACHE_MAX_AGE_MS = 600_000;
 /** Default timeout of a JWKS or introspection request, in milliseconds. */
@@ -70,11 +75,8 @@ function secureUrl(what: string) {
   }, `${what} must be an https URL (http is allowed only for loopback)`);
 }
 
-/**
- * The zod schema of the options. Strict: unknown keys are errors, so typos fail at start-up.
- * @see https://www.rfc-editor.org/rfc/rfc9728#section-2
- */
-export const resourceServerOptionsSchema = z.strictObject({
+/** The options' fields; {@link resourceServerOptionsSchema} adds the checks across fields. */
+const resourceServerOptionsShape = z.strictObject({
   /** Canonical URL of the MCP endpoint, e.g. `https://mcp.example.com/mcp`; PRM `resource` and token `aud`. */
   resource: secureUrl('resource').refine((v) => {
     try {
@@ -98,7 +100,20 @@ export const resourceServerOptionsSchema = z.strictObject({
         .refine((algs) => !algs.some((a) => SYMMETRIC.test(a)), 'must list asymmetric algorithms only')
         .default([...DEFAULT_ALGORITHMS]),
       clockToleranceSec: z.number().int().min(0).max(300).default(DEFAULT_CLOCK_TOLERANCE_S),
-      cooldownMs: z.number().int().min(0).default(DEFAULT_JWKS_COOLDOWN_MS),
+      /**
+       * Accept only `typ: at+jwt` (RFC 9068 §2.1). Default false: a missing `typ` and `typ: JWT` (Keycloak,
+       * Entra ID) are accepted too; any other `typ` (`dpop+jwt`, `logout+jwt`, …) is always refused.
+       */
+      requireAtJwt: z.boolean().default(false),
+      /** Minimum time between JWKS refetches (unknown `kid`) and between retries after a failed fetch. */
+      cooldownMs: z
+        .number()
+        .int()
+        .min(
+          MIN_JWKS_COOLDOWN_MS,
+          `must be at least ${MIN_JWKS_COOLDOWN_MS} ms, or a bad kid or a down JWKS endpoint would cause a JWKS request per token`,
+        )
+        .default(DEFAULT_JWKS_COOLDOWN_MS),
       cacheMaxAgeMs: z.number().int().min(0).default(DEFAULT_JWKS_CACHE_MAX_AGE_MS),
       timeoutMs: z.number().int().positive().default(DEFAULT_HTTP_TIMEOUT_MS),
       /** How long a verified JWT is remembered (never past its `exp`); `0` verifies every request. */
@@ -108,8 +123,9 @@ export const resourceServerOptionsSchema = z.strictObject({
     })
     .optional(),
   /**
-   * Opaque tokens (and, with `jwts`, JWTs too), checked with RFC 7662 introspection using the resource server's
-   * client credentials.
+   * Opaque tokens, checked with RFC 7662 introspection using the resource server's client credentials. Without
+   * `jwt`, every token (JWT-shaped or not) is introspected; with `jwt`, JWT-shaped tokens are verified locally
+   * (and, with `jwts`, introspected too).
    */
   introspection: z
     .strictObject({
@@ -121,6 +137,7 @@ export const resourceServerOptionsSchema = z.strictObject({
       /**
        * Also introspect JWT access tokens once their signature and claims check out, so that a token the
        * authorization server revoked is refused within `cacheMaxTtlMs` instead of at its `exp`. Default false.
+       * Needs `jwt`.
        */
       jwts: z.boolean().default(false),
     })
@@ -182,6 +199,28 @@ export const resourceServerOptionsSchema = z.strictObject({
   logger: z.custom<FastifyBaseLogger>((v) => typeof v === 'object' && v !== null).optional(),
 });
 
+/** Combinations of token options that contradict each other. */
+function checkTokenOptions(
+  o: { jwt?: unknown; introspection?: { jwts: boolean } | undefined },
+  ctx: z.core.$RefinementCtx,
+): void {
+  if (o.introspection?.jwts === true && o.jwt === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['introspection', 'jwts'],
+      message:
+        'introspection.jwts needs jwt: it introspects JWT access tokens after their local JWKS checks, and without jwt every token is introspected anyway; configure jwt or remove introspection.jwts',
+    });
+  }
+}
+
+/**
+ * The zod schema of the options. Strict: unknown keys are errors, so typos fail at start-up; contradicting
+ * combinations (`introspection.jwts` without `jwt`) are refused too.
+ * @see https://www.rfc-editor.org/rfc/rfc9728#section-2
+ */
+export const resourceServerOptionsSchema = resourceServerOptionsShape.superRefine(checkTokenOptions);
+
 /** The options as written by the developer (defaults optional). */
 export type ResourceServerOptionsInput = z.input<typeof resourceServerOptionsSchema>;
 
@@ -203,14 +242,16 @@ export type ResolvedResourceServerOptions = Readonly<
 >;
 
 /** The part of the options a token verifier needs. */
-export const tokenVerifierOptionsSchema = resourceServerOptionsSchema.pick({
-  resource: true,
-  authorizationServers: true,
-  issuers: true,
-  jwt: true,
-  introspection: true,
-  now: true,
-});
+export const tokenVerifierOptionsSchema = resourceServerOptionsShape
+  .pick({
+    resource: true,
+    authorizationServers: true,
+    issuers: true,
+    jwt: true,
+    introspection: true,
+    now: true,
+  })
+  .superRefine(checkTokenOptions);
 
 /** Options of {@link createTokenVerifier} as written by the developer. */
 export type TokenVerifierOptionsInput = z.input<typeof tokenVerifierOptionsSchema>;

@@ -217,9 +217,21 @@ describe('RFC 6750 §3 challenges on the MCP endpoint', () => {
     expect(r.status).toBe(401);
   });
 
-  it('[RS-01] answers 401 invalid_token for another authentication scheme', async () => {
-    const r = await post({ authorization: 'Basic dXNlcjpwYXNz' });
-    expect(r.status).toBe(401);
-    expect(r.challenge?.error).toBe('invalid_token');
+  it('[RS-01 RS-02 RS-03 RS-04] answers another authentication scheme like a missing token: 401 with scope and resource_metadata but no error', async () => {
+    for (const authorization of ['Basic dXNlcjpwYXNz', 'DPoP eyJhbGciOiJFUzI1NiJ9.e30.AAAA', 'Digest x']) {
+      const r = await post({ authorization });
+      expect(r.status, authorization).toBe(401);
+      expect(r.raw, authorization).toMatch(/^Bearer /);
+      expect(r.challenge?.error, authorization).toBeUndefined();
+      expect(r.challenge?.error_description, authorization).toBeUndefined();
+      expect(r.challenge?.scope).toBe('mcp:tools');
+      expect(r.challenge?.resource_metadata).toBe(
+        `${env.rs.origin}/.well-known/oauth-protected-resource/mcp`,
+      );
+      expect(JSON.parse(r.body).error_description).toBe(
+        'only the Bearer authentication scheme is accepted; send the access token as Authorization: Bearer <token>',
+      );
+    }
+    expect(sideEffects.calls).toBe(0);
   });
 });

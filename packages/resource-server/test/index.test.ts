@@ -19,6 +19,7 @@ describe('public surface', () => {
         "DEFAULT_VERIFIED_CACHE_MAX",
         "DEFAULT_VERIFIED_CACHE_TTL_MS",
         "InvalidOptionsError",
+        "MIN_JWKS_COOLDOWN_MS",
         "MissingTokenError",
         "REDACTED_LOG_PATHS",
         "RESOURCE_SERVER_ERROR_CODES",

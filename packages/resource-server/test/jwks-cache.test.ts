@@ -31,16 +31,25 @@ async function setup(
   return { jwks, rs };
 }
 
-async function call(rs: RunningServer, token: string): Promise<number> {
+async function send(rs: RunningServer, token: string) {
   const { body, headers } = modernRequest('tools/call', { name: 'echo', arguments: { text: 'x' } });
   const response = await fetch(`${rs.origin}/mcp`, {
     method: 'POST',
     headers: { ...headers, authorization: `Bearer ${token}` },
     body: JSON.stringify(body),
   });
-  await response.text();
-  return response.status;
+  return { status: response.status, headers: response.headers, body: await response.text() };
 }
+
+async function call(rs: RunningServer, token: string): Promise<number> {
+  return (await send(rs, token)).status;
+}
+
+const KEYS_UNAVAILABLE = {
+  error: 'temporarily_unavailable',
+  error_description:
+    "the authorization server's signing keys (JWKS) could not be fetched, so the access token could not be checked; retry later",
+};
 
 describe('JWKS caching and refetch', () => {
   it('[RS-12] refetches the JWKS once for an unknown kid, then rate-limits further refetches', async () => {
@@ -94,10 +103,54 @@ describe('JWKS caching and refetch', () => {
     expect(jwks.fetches - before).toBe(2);
   });
 
-  it('[RS-12] answers 401 invalid_token (not 500) when no keys were ever loaded', async () => {
-    const { jwks, rs } = await setup({});
+  it('[RS-12] answers 503 temporarily_unavailable with Retry-After and no challenge (not 401) while no keys were ever loaded', async () => {
+    const { jwks, rs } = await setup({ cooldownMs: 30_000 });
     jwks.down = true;
-    expect(await call(rs, await signToken(rs.resource, { key: await makeKey() }))).toBe(401);
+    const r = await send(rs, await signToken(rs.resource, { key: await makeKey() }));
+    expect(r.status).toBe(503);
+    expect(r.headers.get('www-authenticate')).toBeNull();
+    expect(r.headers.get('retry-after')).toBe('30');
+    expect(r.headers.get('cache-control')).toBe('no-store');
+    expect(JSON.parse(r.body)).toEqual(KEYS_UNAVAILABLE);
+    expect(rs.logs.join('')).toContain('JWKS fetch failed');
+  });
+
+  it('[RS-12] calls a JWKS endpoint that is down since start once per cooldown, not once per request', async () => {
+    const { jwks, rs } = await setup({ cooldownMs: 1_000 });
+    const key = await makeKey();
+    jwks.keys.push(key.publicJwk);
+    jwks.down = true;
+    for (let k = 0; k < 5; k++) {
+      vi.setSystemTime(T0 + k * 100);
+      const r = await send(rs, await signToken(rs.resource, { key }));
+      expect(r.status).toBe(503);
+      expect(Number(r.headers.get('retry-after'))).toBe(Math.ceil((1_000 - k * 100) / 1_000));
+    }
+    expect(jwks.fetches).toBe(1);
+    // After the cooldown the endpoint is tried again; once it is back, tokens are accepted.
+    vi.setSystemTime(T0 + 1_000);
+    expect(await call(rs, await signToken(rs.resource, { key }))).toBe(503);
+    expect(jwks.fetches).toBe(2);
+    jwks.down = false;
+    vi.setSystemTime(T0 + 2_000);
+    expect(await call(rs, await signToken(rs.resource, { key }))).toBe(200);
+    expect(jwks.fetches).toBe(3);
+  });
+
+  it('[RS-12] answers 503, not 401, for a kid the last good keys lack while the JWKS endpoint is down', async () => {
+    const { jwks, rs } = await setup({ cacheMaxAgeMs: 0, cooldownMs: 1_000 });
+    const key = await makeKey();
+    jwks.keys.push(key.publicJwk);
+    expect(await call(rs, await signToken(rs.resource, { key }))).toBe(200);
+    jwks.down = true;
+    const rotated = await makeKey();
+    jwks.keys.push(rotated.publicJwk);
+    vi.setSystemTime(T0 + 1);
+    const r = await send(rs, await signToken(rs.resource, { key: rotated }));
+    expect(r.status).toBe(503);
+    expect(JSON.parse(r.body)).toEqual(KEYS_UNAVAILABLE);
+    // The known key still works meanwhile.
+    expect(await call(rs, await signToken(rs.resource, { key }))).toBe(200);
   });
 });
 

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { createMcpResourceServer, InvalidOptionsError, resolveOptions } from '../src/index.js';
+import {
+  createMcpResourceServer,
+  createTokenVerifier,
+  InvalidOptionsError,
+  MIN_JWKS_COOLDOWN_MS,
+  resolveOptions,
+} from '../src/index.js';
 
 const base = {
   resource: 'https://mcp.example.com/mcp',
@@ -91,6 +97,45 @@ describe('resolveOptions', () => {
     expect(issues(withoutJwt)).toContain(
       'jwt or introspection must be configured so that access tokens can be verified',
     );
+  });
+
+  it('[RS-12] refuses introspection.jwts without jwt (it would mean nothing), in both entry points', () => {
+    const { jwt: _, ...withoutJwt } = base;
+    const introspection = {
+      endpoint: 'https://id.example.com/introspect',
+      clientId: 'rs',
+      clientSecret: 's',
+    };
+    const message =
+      'introspection.jwts needs jwt: it introspects JWT access tokens after their local JWKS checks, and without jwt every token is introspected anyway; configure jwt or remove introspection.jwts';
+    expect(issues({ ...withoutJwt, introspection: { ...introspection, jwts: true } })).toEqual([message]);
+    expect(() =>
+      createTokenVerifier({
+        resource: base.resource,
+        authorizationServers: base.authorizationServers,
+        introspection: { ...introspection, jwts: true },
+      }),
+    ).toThrow(message);
+    expect(issues({ ...withoutJwt, introspection })).toEqual([]);
+    expect(issues({ ...base, introspection: { ...introspection, jwts: true } })).toEqual([]);
+  });
+
+  it('[RS-12] refuses a JWKS cooldown under 1000 ms (a JWKS request per bad token or while it is down)', () => {
+    expect(MIN_JWKS_COOLDOWN_MS).toBe(1_000);
+    for (const cooldownMs of [0, 999]) {
+      expect(issues({ ...base, jwt: { jwksUri: base.jwt.jwksUri, cooldownMs } })).toEqual([
+        'jwt.cooldownMs must be at least 1000 ms, or a bad kid or a down JWKS endpoint would cause a JWKS request per token',
+      ]);
+    }
+    expect(issues({ ...base, jwt: { jwksUri: base.jwt.jwksUri, cooldownMs: 1_000 } })).toEqual([]);
+  });
+
+  it('[RS-12] accepts JWT-typed tokens by default and only at+jwt with jwt.requireAtJwt', () => {
+    expect(resolveOptions(base).jwt?.requireAtJwt).toBe(false);
+    expect(resolveOptions({ ...base, jwt: { ...base.jwt, requireAtJwt: true } }).jwt?.requireAtJwt).toBe(
+      true,
+    );
+    expect(issues({ ...base, jwt: { ...base.jwt, requireAtJwt: 'yes' } }).length).toBe(1);
   });
 
   it('refuses dangerouslyDisableAuth off loopback', () => {

@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { exportJWK, generateKeyPair, type JWK, type JWTPayload, SignJWT } from 'jose';
+import {
+  exportJWK,
+  generateKeyPair,
+  type JWK,
+  type JWTHeaderParameters,
+  type JWTPayload,
+  SignJWT,
+} from 'jose';
 
 export const ISSUER = 'http://127.0.0.1:9/issuer';
 
@@ -68,6 +75,8 @@ export interface SignOptions {
   readonly alg?: string;
   readonly expiresIn?: number;
   readonly omit?: readonly string[];
+  /** Overrides of the JOSE header (`typ: undefined` leaves `typ` out). */
+  readonly header?: Readonly<Record<string, unknown>>;
 }
 
 /** Sign an access token; defaults: issuer {@link ISSUER}, 5 minutes, scope `mcp:tools`. */
@@ -85,6 +94,11 @@ export async function signToken(audience: string, options: SignOptions): Promise
   };
   for (const name of options.omit ?? []) delete claims[name];
   return new SignJWT(claims)
-    .setProtectedHeader({ alg: options.alg ?? 'ES256', kid: options.key.kid, typ: 'at+jwt' })
+    .setProtectedHeader({
+      alg: options.alg ?? 'ES256',
+      kid: options.key.kid,
+      typ: 'at+jwt',
+      ...options.header,
+    } as JWTHeaderParameters)
     .sign(options.key.privateKey);
 }
