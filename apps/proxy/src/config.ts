@@ -66,7 +66,7 @@ function parseArgs(
 
 /**
  * Point `options.upstream` at the stdio command: a stdio upstream from the file keeps its other keys (`env`,
- * `cwd`, `maxProcesses`, `timeoutMs`, `filterToolsList`); an http one is replaced.
+ * `cwd`, `maxProcesses`, `maxProcessesPerCaller`, `timeoutMs`, `filterToolsList`); an http one is replaced.
  */
 function stdioUpstream(options: Record<string, unknown>, command: readonly string[], env: Env): void {
   for (const name of ['PORTCULLIS_PROXY_UPSTREAM_URL', 'PORTCULLIS_PROXY_IDENTITY_KEY_FILE'] as const) {

@@ -19,6 +19,7 @@ describe('portcullis-proxy --stdio -- <command> [args…]', () => {
       args: ['fixture.js', '--flag', 'a b', '--'],
       env: {},
       maxProcesses: 16,
+      maxProcessesPerCaller: 4,
       timeoutMs: 30_000,
       filterToolsList: true,
     });

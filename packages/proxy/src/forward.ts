@@ -82,7 +82,7 @@ export function sendUpstreamStepUp(
  * `true` when the client can no longer get an answer: its connection closed, or its response was ended.
  * (`request.raw.destroyed` says nothing here: a request is destroyed once its body has been read.)
  */
-function clientGone(reply: FastifyReply): boolean {
+export function clientGone(reply: FastifyReply): boolean {
   const raw = reply.raw;
   return raw.destroyed || raw.writableEnded || raw.socket?.destroyed === true;
 }

@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { ProxyMetrics } from './metrics.js';
-import type { ResolvedProxyOptions } from './options.js';
+import type { ResolvedProxyOptions, StdioUpstreamOptions } from './options.js';
+import { stdioCommandProblem } from './stdio-command.js';
 import type { Store } from './store.js';
 
 /** Options of {@link observabilityPlugin}. */
@@ -43,6 +44,15 @@ async function probeStore(store: Store, timeoutMs: number): Promise<ReadinessChe
   }
 }
 
+/** A stdio upstream is spawned per session: ready when its command resolves to an executable file. */
+async function probeStdio(upstream: StdioUpstreamOptions): Promise<ReadinessCheck> {
+  const started = performance.now();
+  const error = await stdioCommandProblem(upstream);
+  const ms = Math.round(performance.now() - started);
+  const url = `stdio:${upstream.command}`;
+  return error === undefined ? { ok: true, url, ms } : { ok: false, url, error, ms };
+}
+
 async function probe(url: string, timeoutMs: number, accept: (res: Response) => Promise<boolean>) {
   const started = performance.now();
   try {
@@ -62,7 +72,8 @@ async function probe(url: string, timeoutMs: number, accept: (res: Response) => 
 
 /**
  * `/healthz` (the process is up), `/readyz` (the IdP's JWKS answers with keys and the upstream answers at
- * all; 503 with details otherwise), `/metrics` (Prometheus text format), and the per-request metrics.
+ * all, or a stdio upstream's command is an executable file; 503 with details otherwise), `/metrics`
+ * (Prometheus text format), and the per-request metrics.
  * @see https://prometheus.io/docs/instrumenting/exposition_formats/
  */
 export const observabilityPlugin = fp(
@@ -94,8 +105,7 @@ export const observabilityPlugin = fp(
               await res.body?.cancel();
               return res.status < 500;
             })
-          : // A stdio upstream is spawned per session: nothing to probe in advance.
-            { ok: true, url: `stdio:${options.upstream.command}`, ms: 0 },
+          : probeStdio(options.upstream),
         store === undefined ? undefined : probeStore(store, timeout),
       ]);
       const ready = idpJwks.ok && upstream.ok && storeCheck?.ok !== false;

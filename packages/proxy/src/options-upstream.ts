@@ -5,6 +5,8 @@ import { z } from 'zod';
 export const DEFAULT_UPSTREAM_TIMEOUT_MS = 30_000;
 /** Default most stdio child processes (one per MCP session) at once. */
 export const DEFAULT_STDIO_MAX_PROCESSES = 16;
+/** Default most stdio child processes one caller (issuer, subject, client) holds at once. */
+export const DEFAULT_STDIO_MAX_PROCESSES_PER_CALLER = 4;
 /** Default lifetime of the forwarded identity JWT, in seconds. */
 export const DEFAULT_IDENTITY_TTL_S = 60;
 
@@ -114,6 +116,11 @@ export const stdioUpstreamSchema = z.strictObject({
   cwd: z.string().min(1).optional(),
   /** Most child processes (sessions) at once; one more `initialize` gets 503. */
   maxProcesses: z.number().int().positive().default(DEFAULT_STDIO_MAX_PROCESSES),
+  /**
+   * Most child processes one caller (issuer, subject, client) holds at once: its sessions plus its child for
+   * 2026-07-28 requests; one more gets 503, so that one caller cannot take every process.
+   */
+  maxProcessesPerCaller: z.number().int().positive().default(DEFAULT_STDIO_MAX_PROCESSES_PER_CALLER),
   /** Time allowed for a new child to answer `initialize`. */
   timeoutMs: z.number().int().positive().default(DEFAULT_UPSTREAM_TIMEOUT_MS),
   /**

@@ -144,8 +144,11 @@ export function createProxyServer(input: ProxyOptionsInput): FastifyInstance {
     });
   });
   app.addHook('onClose', async () => {
-    await upstream.close();
-    if (options.store.kind !== 'custom') await store.close();
+    try {
+      await upstream.close();
+    } finally {
+      if (options.store.kind !== 'custom') await store.close();
+    }
   });
   app.register(observabilityPlugin, { options, metrics, store });
   app.register(protectedResourcePlugin, { options: rs });

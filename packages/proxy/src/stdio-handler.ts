@@ -3,8 +3,15 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { AuthInfo, JSONRPCMessage } from '@modelcontextprotocol/server';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { logDecision } from './auth-decision.js';
+import { clientGone } from './forward.js';
 import type { InFlight, InFlightEntry } from './in-flight.js';
-import { JSONRPC_SERVER_ERROR, MCP_SESSION_NOT_FOUND, readMcpBody, sendRpcError } from './jsonrpc.js';
+import {
+  JSONRPC_SERVER_ERROR,
+  MCP_SESSION_NOT_FOUND,
+  readMcpBody,
+  rpcErrorBody,
+  sendRpcError,
+} from './jsonrpc.js';
 import type { ProxyMetrics } from './metrics.js';
 import type { ResolvedProxyOptions } from './options.js';
 import type { ModernCaller, ModernStdioBridge } from './stdio-modern.js';
@@ -48,9 +55,24 @@ function webRequest(request: FastifyRequest, path: string): Request {
   return new Request(`http://stdio.invalid${path}`, { method: request.method, headers });
 }
 
-/** Write the transport's answer, streaming an SSE body as it comes; shutdown may end it. */
+/** Give up on a client that left: there is nobody to answer (the decision is logged without a status). */
+function abandon(reply: FastifyReply, metrics: ProxyMetrics): FastifyReply {
+  logDecision(reply.request, metrics, undefined, reply.elapsedTime);
+  return reply.hijack();
+}
+
+/**
+ * Write the transport's answer, streaming an SSE body as it comes; shutdown may end it. For a client that
+ * left meanwhile the body is cancelled instead, which ends what feeds it (the SDK's stream, a listen
+ * stream's subscriptions at the child).
+ */
 function sendResponse(reply: FastifyReply, response: Response, context: StdioHandlerContext): void {
   const raw = reply.raw;
+  if (clientGone(reply)) {
+    response.body?.cancel().catch(() => {});
+    abandon(reply, context.metrics);
+    return;
+  }
   logDecision(reply.request, context.metrics, response.status, reply.elapsedTime);
   reply.hijack();
   raw.writeHead(response.status, {
@@ -82,97 +104,140 @@ function sendResponse(reply: FastifyReply, response: Response, context: StdioHan
   body.pipe(raw);
 }
 
-/** Answer a child that could not be started or initialized: 503 at the limit, else 502 or 504. */
+/** Answer a child that could not be started or initialized: 503 at a limit, else 502 or 504. */
 function sendStdioError(request: FastifyRequest, reply: FastifyReply, metrics: ProxyMetrics, error: unknown) {
   if (!(error instanceof StdioSessionError)) throw error;
   metrics.upstreamErrors.inc({ kind: error.kind });
   request.log[error.status === 503 ? 'warn' : 'error']({ err: error }, 'stdio upstream: no child');
+  if (clientGone(reply)) return abandon(reply, metrics);
   if (error.status === 503) reply.header('retry-after', '5');
   return sendRpcError(reply, error.status, JSONRPC_SERVER_ERROR, error.publicMessage);
+}
+
+/** Shutdown ended a request that has no answer yet (its child is starting or working): 503, retry later. */
+function sendShuttingDown(reply: FastifyReply, metrics: ProxyMetrics): void {
+  const raw = reply.raw;
+  if (raw.headersSent || clientGone(reply)) return;
+  logDecision(reply.request, metrics, 503, reply.elapsedTime);
+  reply.hijack();
+  raw.writeHead(503, {
+    ...(reply.getHeaders() as Record<string, string>),
+    'content-type': 'application/json',
+    'retry-after': '5',
+  });
+  raw.end(JSON.stringify(rpcErrorBody(JSONRPC_SERVER_ERROR, 'the proxy is shutting down; retry later')));
 }
 
 /**
  * The MCP endpoint's handler for a stdio upstream (after authentication, scopes and the session binding
  * check): `initialize` without a session spawns a child and opens a session bound to the caller; requests
  * with a session id go to that session's transport; `DELETE` ends the session and its child. 2026-07-28
- * (stateless) requests go to the caller's child of the {@link ModernStdioBridge}.
+ * (stateless) requests go to the caller's child of the {@link ModernStdioBridge}. Every request counts as
+ * in flight from the start, so that shutdown waits for it (`shutdown.drainTimeoutMs`) and then ends it,
+ * whether its child is still starting or working; nothing is started for a client that left during the checks.
  * @see https://modelcontextprotocol.io/specification/2025-11-25/basic/transports#session-management
  */
 export function createStdioHandler(context: StdioHandlerContext) {
-  const { options, stdio, metrics } = context;
+  const { inFlight, metrics } = context;
   return async (request: FastifyRequest, reply: FastifyReply) => {
-    const sessionId = single(request.headers['mcp-session-id']);
-    const body = request.method === 'POST' ? readMcpBody(request.body) : undefined;
-    if (body?.modernVersion !== undefined) {
-      let caller: ModernCaller;
-      try {
-        caller = await context.modern.callerFor(request.mcpAuth);
-      } catch (error) {
-        return sendStdioError(request, reply, metrics, error);
-      }
-      const gone = new AbortController();
-      reply.raw.once('close', () => {
-        if (!reply.raw.writableFinished) gone.abort();
-      });
-      const response = await context.modern.handle(
-        caller,
-        webRequest(request, options.mcpPath),
-        request.mcpAuth as AuthInfo,
-        request.body,
-        gone.signal,
-      );
-      sendResponse(reply, response, context);
-      return reply;
-    }
-    let session: StdioSession | JSONRPCMessage | undefined;
-    if (sessionId === undefined) {
-      const first = body?.batch === false ? body.messages[0] : undefined;
-      const id = first?.id;
-      if (first?.method !== 'initialize' || id === undefined || id === null) {
-        return sendRpcError(
-          reply,
-          400,
-          JSONRPC_SERVER_ERROR,
-          'Bad Request: Mcp-Session-Id header is required (a stdio upstream needs initialize first)',
-        );
-      }
-      try {
-        session = await stdio.open({ ...first, id }, request.mcpAuth);
-      } catch (error) {
-        return sendStdioError(request, reply, metrics, error);
-      }
-    } else {
-      session = stdio.get(sessionId);
-      if (session === undefined) {
-        return sendRpcError(reply, 404, MCP_SESSION_NOT_FOUND, 'Session not found');
-      }
-      if (session.crashed !== undefined) {
-        const exit = describeExit(session.crashed);
-        await stdio.end(sessionId);
-        metrics.upstreamErrors.inc({ kind: 'exited' });
-        return sendRpcError(
-          reply,
-          502,
-          JSONRPC_SERVER_ERROR,
-          `the stdio MCP server of this session exited (${exit}); start a new session`,
-        );
-      }
-    }
-    if (!(session instanceof StdioSession)) return reply.type('application/json').send(session);
-    const gate = context.toolGate;
-    if (gate !== undefined) {
-      for (const message of body?.messages ?? []) {
-        if (message.method === 'tools/list' && message.id !== undefined && message.id !== null) {
-          session.expectToolsList(message.id as string | number, request.mcpAuth?.scopes ?? [], gate);
-        }
-      }
-    }
-    const parsedBody = request.method === 'POST' ? request.body : undefined;
-    const response = await session.transport.handleRequest(webRequest(request, options.mcpPath), {
-      parsedBody,
+    if (clientGone(reply)) return abandon(reply, metrics);
+    const gone = new AbortController();
+    reply.raw.once('close', () => {
+      if (!reply.raw.writableFinished) gone.abort();
     });
-    if (request.method === 'DELETE' && response.ok) await session.end();
+    const pending: InFlightEntry = {
+      end: () => {
+        gone.abort();
+        sendShuttingDown(reply, metrics);
+      },
+    };
+    inFlight.add(pending);
+    try {
+      return await serve(request, reply, gone, context);
+    } finally {
+      inFlight.delete(pending);
+    }
+  };
+}
+
+async function serve(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  gone: AbortController,
+  context: StdioHandlerContext,
+) {
+  const { options, stdio, metrics } = context;
+  const sessionId = single(request.headers['mcp-session-id']);
+  const body = request.method === 'POST' ? readMcpBody(request.body) : undefined;
+  if (body?.modernVersion !== undefined) {
+    let caller: ModernCaller;
+    try {
+      caller = await context.modern.callerFor(request.mcpAuth);
+    } catch (error) {
+      return sendStdioError(request, reply, metrics, error);
+    }
+    const response = await context.modern.handle(
+      caller,
+      webRequest(request, options.mcpPath),
+      request.mcpAuth as AuthInfo,
+      request.body,
+      gone.signal,
+    );
     sendResponse(reply, response, context);
     return reply;
-  };
+  }
+  let session: StdioSession | JSONRPCMessage | undefined;
+  if (sessionId === undefined) {
+    const first = body?.batch === false ? body.messages[0] : undefined;
+    const id = first?.id;
+    if (first?.method !== 'initialize' || id === undefined || id === null) {
+      return sendRpcError(
+        reply,
+        400,
+        JSONRPC_SERVER_ERROR,
+        'Bad Request: Mcp-Session-Id header is required (a stdio upstream needs initialize first)',
+      );
+    }
+    try {
+      session = await stdio.open({ ...first, id }, request.mcpAuth);
+    } catch (error) {
+      return sendStdioError(request, reply, metrics, error);
+    }
+  } else {
+    session = stdio.get(sessionId);
+    if (session === undefined) {
+      return sendRpcError(reply, 404, MCP_SESSION_NOT_FOUND, 'Session not found');
+    }
+    if (session.crashed !== undefined) {
+      const exit = describeExit(session.crashed);
+      await stdio.end(sessionId);
+      metrics.upstreamErrors.inc({ kind: 'exited' });
+      if (clientGone(reply)) return abandon(reply, metrics);
+      return sendRpcError(
+        reply,
+        502,
+        JSONRPC_SERVER_ERROR,
+        `the stdio MCP server of this session exited (${exit}); start a new session`,
+      );
+    }
+  }
+  if (!(session instanceof StdioSession)) {
+    if (clientGone(reply)) return abandon(reply, metrics);
+    return reply.type('application/json').send(session);
+  }
+  if (sessionId === undefined && clientGone(reply)) {
+    // Nobody learns this session's id: end it now rather than keep its child until sessions.idleMs.
+    await stdio.end(session.id);
+    return abandon(reply, metrics);
+  }
+  const gate = context.toolGate;
+  const response = await session.handle(
+    webRequest(request, options.mcpPath),
+    request.method === 'POST' ? request.body : undefined,
+    body?.messages ?? [],
+    gate === undefined ? undefined : { granted: request.mcpAuth?.scopes ?? [], gate },
+  );
+  if (request.method === 'DELETE' && response.ok) await session.end();
+  sendResponse(reply, response, context);
+  return reply;
 }

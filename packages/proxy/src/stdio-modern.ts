@@ -42,7 +42,7 @@ export interface ModernCaller {
  * kept for the caller (issuer, subject, client) until it is idle for `sessions.idleMs` with no listen stream
  * open. The child's change notifications feed the caller's listen streams, and the resources a listen
  * stream asks for are subscribed at the child while it is open. Children count against
- * `upstream.maxProcesses`.
+ * `upstream.maxProcesses` and, with the caller's sessions, `upstream.maxProcessesPerCaller`.
  * @see https://modelcontextprotocol.io/specification/2026-07-28/basic/transports/streamable-http
  */
 export class ModernStdioBridge {
@@ -107,7 +107,7 @@ export class ModernStdioBridge {
     const key = sessionOwner(auth);
     let entry = this.#callers.get(key);
     if (entry === undefined) {
-      const started: Promise<ModernCaller> = this.#start().then((caller) =>
+      const started: Promise<ModernCaller> = this.#start(key).then((caller) =>
         this.#watch(key, started, caller),
       );
       entry = started;
@@ -121,8 +121,8 @@ export class ModernStdioBridge {
     return caller;
   }
 
-  async #start(): Promise<ModernCaller> {
-    const process = await this.sessions.spawn();
+  async #start(owner: string): Promise<ModernCaller> {
+    const process = await this.sessions.spawn(owner);
     const initialize = {
       jsonrpc: '2.0' as const,
       id: 'portcullis-initialize',

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
 import type { JSONRPCMessage } from '@modelcontextprotocol/server';
 import type { FastifyBaseLogger } from 'fastify';
 import { ProxyError } from './errors.js';
@@ -27,6 +27,8 @@ const STOP_GRACE_MS = 2_000;
 const MAX_LINE_BYTES = 16 * 1024 * 1024;
 /** Longest stderr line copied into the proxy log. */
 const MAX_LOG_LINE = 2_000;
+/** After the child exits, how long what it wrote may still be read before its pipes are closed. */
+const EXIT_DRAIN_MS = 200;
 
 /** How a child process ended. */
 export interface StdioExit {
@@ -39,13 +41,52 @@ export function describeExit(exit: StdioExit): string {
   return exit.signal === null ? `code ${exit.code}` : `signal ${exit.signal}`;
 }
 
-function childEnv(extra: Readonly<Record<string, string>>): Record<string, string> {
+/** The environment a child gets: the inherited variables of the proxy's, then `extra`. */
+export function childEnv(extra: Readonly<Record<string, string>>): Record<string, string> {
   const env: Record<string, string> = {};
   for (const key of INHERITED_ENV) {
     const value = process.env[key];
     if (value !== undefined && !value.startsWith('()')) env[key] = value;
   }
   return { ...env, ...extra };
+}
+
+/**
+ * Call `line` for every line of `input` (ended by `\n` or `\r\n`) with at most `max` of its characters. A
+ * longer line is passed on (`cut` true) as soon as that is known, and the rest of it is dropped unread: a line
+ * without an end never holds more than `max + 2` characters in memory.
+ */
+export function splitLines(input: Readable, max: number, line: (text: string, cut: boolean) => void): void {
+  let current = '';
+  let dropping = false;
+  input.setEncoding('utf8');
+  input.on('data', (chunk: string) => {
+    let start = 0;
+    for (;;) {
+      const newline = chunk.indexOf('\n', start);
+      const end = newline < 0 ? chunk.length : newline;
+      // Up to two characters past `max`: the `\r` of a `\r\n` end, and one that shows the line is longer.
+      if (!dropping) current += chunk.slice(start, Math.min(end, start + max + 2 - current.length));
+      if (newline < 0) {
+        if (!dropping && current.length >= max + 2) {
+          line(current.slice(0, max), true);
+          current = '';
+          dropping = true;
+        }
+        return;
+      }
+      if (!dropping) {
+        const text = current.endsWith('\r') ? current.slice(0, -1) : current;
+        line(text.slice(0, max), text.length > max);
+      }
+      current = '';
+      dropping = false;
+      start = newline + 1;
+    }
+  });
+  input.once('close', () => {
+    if (!dropping && current !== '') line(current.slice(0, max), current.length > max);
+  });
 }
 
 /**
@@ -58,7 +99,10 @@ function childEnv(extra: Readonly<Record<string, string>>): Record<string, strin
 export class StdioProcess {
   /** Called for every JSON-RPC message the child writes. */
   onmessage: ((message: JSONRPCMessage) => void) | undefined;
-  /** Resolves once the process has exited and its output is read. */
+  /**
+   * Resolves once the process has exited and its output is read; pipes that a process it started holds open
+   * are closed shortly after its exit.
+   */
   readonly exited: Promise<StdioExit>;
   readonly #child: ChildProcess;
   readonly #exit: Promise<StdioExit>;
@@ -67,7 +111,20 @@ export class StdioProcess {
   private constructor(child: ChildProcess, log: FastifyBaseLogger) {
     this.#child = child;
     this.#exit = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-    this.exited = new Promise((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
+    const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
+    // The exit is the end, not the close of the pipes: a process the child started may hold them open.
+    this.exited = this.#exit.then(async (exit) => {
+      let timer: NodeJS.Timeout | undefined;
+      const drained = new Promise((resolve) => {
+        timer = setTimeout(resolve, EXIT_DRAIN_MS);
+      });
+      await Promise.race([closed, drained]);
+      clearTimeout(timer);
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+      await closed;
+      return exit;
+    });
     let buffered = '';
     child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
       buffered += chunk;
@@ -88,9 +145,10 @@ export class StdioProcess {
     });
     child.stdin?.on('error', () => {}); // EPIPE after the child died: its exit is handled.
     if (child.stderr !== null) {
-      createInterface({ input: child.stderr, crlfDelay: Number.POSITIVE_INFINITY }).on('line', (line) =>
-        log.info({ pid: this.pid }, `[stdio ${this.pid}] ${line.slice(0, MAX_LOG_LINE)}`),
-      );
+      splitLines(child.stderr, MAX_LOG_LINE, (line, cut) => {
+        const mark = cut ? ` … [line cut at ${MAX_LOG_LINE} characters]` : '';
+        log.info({ pid: this.pid }, `[stdio ${this.pid}] ${line}${mark}`);
+      });
     }
   }
 
@@ -150,10 +208,6 @@ export class StdioProcess {
         child.kill(signal);
       }
     }
-    await this.#exit;
-    // A grandchild may hold the pipes open; the child itself is gone, so close them ('close' follows).
-    child.stdout?.destroy();
-    child.stderr?.destroy();
     return this.exited;
   }
 

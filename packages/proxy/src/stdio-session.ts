@@ -6,13 +6,19 @@ import {
   WebStandardStreamableHTTPServerTransport,
 } from '@modelcontextprotocol/server';
 import type { FastifyBaseLogger } from 'fastify';
-import { JSONRPC_SERVER_ERROR } from './jsonrpc.js';
+import { JSONRPC_SERVER_ERROR, type RpcMessage } from './jsonrpc.js';
 import { describeExit, type StdioExit, type StdioProcess } from './stdio-process.js';
 
 type RequestId = string | number;
 
 /** Whether a token granted `granted` may call `tool` (the RS kit's scope policy). */
 export type ToolGate = (granted: readonly string[], tool: string) => boolean;
+
+/** How the `tools/list` answers of one request are filtered: the sending token's scopes and the policy. */
+export interface ToolListFilter {
+  readonly granted: readonly string[];
+  readonly gate: ToolGate;
+}
 
 /**
  * A `tools/list` result with only the tools `granted` may call; anything else is returned as it is.
@@ -48,7 +54,7 @@ export class StdioSession {
   onend: (() => void) | undefined;
   readonly #pending = new Map<RequestId, unknown>();
   /** `tools/list` requests in flight whose answers are filtered, with the sending token's scopes. */
-  readonly #toolLists = new Map<RequestId, { granted: readonly string[]; gate: ToolGate }>();
+  readonly #toolLists = new Map<RequestId, ToolListFilter>();
   #initialize: { id: RequestId; response: JSONRPCMessage } | undefined;
   #ended: Promise<void> | undefined;
 
@@ -106,9 +112,34 @@ export class StdioSession {
     this.child.send(message);
   }
 
-  /** The answer to request `id` (a `tools/list`) keeps only the tools `gate` lets `granted` call. */
-  expectToolsList(id: RequestId, granted: readonly string[], gate: ToolGate): void {
-    this.#toolLists.set(id, { granted, gate });
+  /**
+   * Hand one client request (its body already parsed into `messages`) to the transport. With `filter`, the
+   * answers to the `tools/list` requests among `messages` keep only the tools the token may call. When the
+   * transport refuses the request (406, 400…), nothing reached the child and nothing will answer them, so
+   * those expectations are dropped again.
+   */
+  async handle(
+    request: Request,
+    parsedBody: unknown,
+    messages: readonly RpcMessage[],
+    filter: ToolListFilter | undefined,
+  ): Promise<Response> {
+    const lists: RequestId[] = [];
+    if (filter !== undefined) {
+      for (const { method, id } of messages) {
+        if (method !== 'tools/list' || id === undefined || id === null) continue;
+        lists.push(id);
+        this.#toolLists.set(id, filter);
+      }
+    }
+    const response = await this.transport.handleRequest(request, { parsedBody });
+    if (!response.ok) for (const id of lists) this.#toolLists.delete(id);
+    return response;
+  }
+
+  /** `tools/list` requests sent to the child whose answers are still awaited for filtering (diagnostics). */
+  get filteredToolLists(): number {
+    return this.#toolLists.size;
   }
 
   #fromChild(message: JSONRPCMessage): void {

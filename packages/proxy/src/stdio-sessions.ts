@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { AuthInfo, JSONRPCMessage } from '@modelcontextprotocol/server';
+import { sessionOwner } from '@portcullis/resource-server';
 import type { FastifyBaseLogger } from 'fastify';
 import { ProxyError } from './errors.js';
 import type { RpcMessage } from './jsonrpc.js';
@@ -26,12 +27,14 @@ export class StdioSessionError extends ProxyError {
 
 /**
  * The stdio upstream's sessions: one child process per 2025-era MCP session, bound to the caller that sent
- * `initialize`. Limits the number of children, ends sessions that stay idle for `sessions.idleMs`, and
- * stops every child on {@link close}.
+ * `initialize`. Limits the number of children (`upstream.maxProcesses`, and `upstream.maxProcessesPerCaller`
+ * for each caller), ends sessions that stay idle for `sessions.idleMs`, and stops every child on {@link close}.
  */
 export class StdioSessions {
   readonly #sessions = new Map<string, { session: StdioSession; idle: NodeJS.Timeout }>();
   readonly #children = new Set<StdioProcess>();
+  /** Children alive or starting per caller ({@link sessionOwner}). */
+  readonly #perCaller = new Map<string, number>();
   #starting = 0;
   #closed = false;
 
@@ -59,15 +62,15 @@ export class StdioSessions {
    * Spawn a child, have it answer `initialize` within `upstream.timeoutMs`, then create the session and
    * bind it to `auth`. The session's transport replays the child's answer when it handles the request.
    * When the child answers `initialize` with an error, it is stopped and that error is returned instead.
-   * @throws {StdioSessionError} 503 at the process limit, 502 when the child cannot start or exits, 504
-   * when it does not answer in time.
+   * @throws {StdioSessionError} 503 at the process limit (overall or the caller's), 502 when the child cannot
+   * start or exits, 504 when it does not answer in time.
    */
   async open(
     initialize: RpcMessage & { id: string | number },
     auth: AuthInfo | undefined,
   ): Promise<StdioSession | JSONRPCMessage> {
     const max = this.upstream.maxProcesses;
-    const child = await this.spawn();
+    const child = await this.spawn(sessionOwner(auth));
     const response = await this.handshake(child, initialize);
     if ('error' in response || this.#closed) {
       // initialize refused by the server (the client gets its error), or the proxy is shutting down.
@@ -91,17 +94,22 @@ export class StdioSessions {
   }
 
   /**
-   * Spawn a child within `upstream.maxProcesses`; it counts until it exits, and {@link close} stops it.
-   * @throws {StdioSessionError} 503 at the process limit or when closing, 502 when it cannot start.
+   * Spawn a child for `owner` ({@link sessionOwner} of its caller) within `upstream.maxProcesses` and
+   * `upstream.maxProcessesPerCaller`; it counts until it exits, and {@link close} stops it.
+   * @throws {StdioSessionError} 503 at either process limit or when closing, 502 when it cannot start.
    */
-  async spawn(): Promise<StdioProcess> {
+  async spawn(owner: string): Promise<StdioProcess> {
     const max = this.upstream.maxProcesses;
     if (this.#closed || this.processes >= max) throw this.#limit(max);
+    const perCaller = this.upstream.maxProcessesPerCaller;
+    if ((this.#perCaller.get(owner) ?? 0) >= perCaller) throw this.#callerLimit(perCaller);
     this.#starting += 1;
+    this.#count(owner, 1);
     let child: StdioProcess;
     try {
       child = await StdioProcess.start(this.upstream, this.log);
     } catch (error) {
+      this.#count(owner, -1);
       throw new StdioSessionError(
         'ERR_PORTCULLIS_PROXY_STDIO_SPAWN_FAILED',
         502,
@@ -116,9 +124,26 @@ export class StdioSessions {
     this.metrics.stdioProcesses.set(this.processes);
     void child.exited.then(() => {
       this.#children.delete(child);
+      this.#count(owner, -1);
       this.metrics.stdioProcesses.set(this.processes);
     });
     return child;
+  }
+
+  #count(owner: string, delta: number): void {
+    const count = (this.#perCaller.get(owner) ?? 0) + delta;
+    if (count > 0) this.#perCaller.set(owner, count);
+    else this.#perCaller.delete(owner);
+  }
+
+  #callerLimit(max: number): StdioSessionError {
+    return new StdioSessionError(
+      'ERR_PORTCULLIS_PROXY_STDIO_LIMIT',
+      503,
+      'the caller has reached its limit of stdio MCP server processes; end one of its sessions (DELETE) or try again later',
+      `a caller is at its limit of ${max} stdio processes (upstream.maxProcessesPerCaller)`,
+      'limit',
+    );
   }
 
   #limit(max: number): StdioSessionError {
@@ -139,7 +164,12 @@ export class StdioSessions {
     if (entry === undefined) return;
     clearTimeout(entry.idle);
     this.#sessions.delete(id);
-    await this.bindings.release(id);
+    try {
+      await this.bindings.release(id);
+    } catch (error) {
+      // The session is over either way; a binding the store cannot delete now expires after sessions.idleMs.
+      this.log.warn({ err: error }, 'stdio session ended, but its binding could not be released');
+    }
   }
 
   /** End session `id`: stop its child and release its binding. Resolves once the child is gone. */
@@ -150,11 +180,11 @@ export class StdioSessions {
     await entry.session.end();
   }
 
-  /** Stop every child (proxy shutdown); new sessions are refused from now on. */
+  /** Stop every child (proxy shutdown), whatever fails on the way; new sessions are refused from now on. */
   async close(): Promise<void> {
     this.#closed = true;
-    await Promise.all([...this.#sessions.keys()].map((id) => this.end(id)));
-    await Promise.all([...this.#children].map((child) => child.stop()));
+    await Promise.allSettled([...this.#sessions.keys()].map((id) => this.end(id)));
+    await Promise.allSettled([...this.#children].map((child) => child.stop()));
   }
 
   /**

@@ -3,11 +3,16 @@ import type { StoreOptions } from './options.js';
 import type { RedisStore } from './redis-store.js';
 import { type JsonValue, MemoryStore, type Store } from './store.js';
 
-/** `url` without user name and password. */
+/**
+ * `url` as it may be shown (logs, `/readyz`, error messages): without user name and password, and with every
+ * query value replaced by `***` (ioredis also reads `?password=` there).
+ */
 export function redactRedisUrl(url: string): string {
   const parsed = new URL(url);
   parsed.username = '';
   parsed.password = '';
+  for (const name of new Set(parsed.searchParams.keys())) parsed.searchParams.set(name, '***');
+  parsed.hash = '';
   return parsed.toString();
 }
 

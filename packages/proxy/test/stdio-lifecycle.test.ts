@@ -1,5 +1,7 @@
 import type { Client } from '@modelcontextprotocol/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { StoreUnavailableError } from '../src/errors.js';
+import { MemoryStore } from '../src/index.js';
 import { modernCall } from './helpers/proxy.js';
 import {
   alive,
@@ -11,6 +13,8 @@ import {
   post,
   startLocalIssuer,
   startStdioProxy,
+  stdinLogFile,
+  stdinReceived,
   until,
 } from './stdio/stack.js';
 
@@ -95,6 +99,79 @@ describe('stdio upstream: child processes follow their sessions', () => {
     } finally {
       await proxy.close();
     }
+  });
+});
+
+describe('stdio upstream: a state store that cannot delete bindings', () => {
+  /** The proxy's memory store refuses deletes, as Redis does when it is down. */
+  function storeDown() {
+    const error = new StoreUnavailableError('the state store is down (test)');
+    return vi.spyOn(MemoryStore.prototype, 'delete').mockRejectedValue(error);
+  }
+
+  it('DELETE and idle expiry still end the session and its child, logging the binding left to expire', async () => {
+    const rejections: unknown[] = [];
+    const onRejection = (reason: unknown) => void rejections.push(reason);
+    process.on('unhandledRejection', onRejection);
+    const down = storeDown();
+    const proxy = await startStdioProxy(issuer, {}, { idleMs: 400 });
+    try {
+      const joe = await issuer.token(proxy.mcp, 'joe');
+      const deleted = await connectLegacy(proxy.mcp, joe);
+      const pid = Number(await callText(deleted.client, 'pid'));
+      await deleted.transport.terminateSession();
+      expect(alive(pid)).toBe(false);
+      const idle = await connectLegacy(proxy.mcp, joe);
+      const idlePid = Number(await callText(idle.client, 'pid'));
+      await until(() => !alive(idlePid));
+      const released = () => proxy.logText().split('its binding could not be released').length - 1;
+      await until(() => released() === 2);
+      expect(rejections).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onRejection);
+      down.mockRestore();
+      await proxy.close();
+    }
+  });
+
+  it('closing the proxy still stops every child, then closes the store', async () => {
+    const down = storeDown();
+    const closed = vi.spyOn(MemoryStore.prototype, 'close');
+    try {
+      const proxy = await startStdioProxy(issuer);
+      const { client } = await connectLegacy(proxy.mcp, await issuer.token(proxy.mcp, 'joe'));
+      const pid = Number(await callText(client, 'pid'));
+      await proxy.close();
+      expect(alive(pid)).toBe(false);
+      expect(closed).toHaveBeenCalled();
+    } finally {
+      down.mockRestore();
+      closed.mockRestore();
+    }
+  });
+});
+
+describe('stdio upstream: shutdown does not wait for a child beyond shutdown.drainTimeoutMs', () => {
+  it('ends a 2026-07-28 call still at work with 503 and Retry-After, and an initialize not answered yet', async () => {
+    const log = await stdinLogFile();
+    const proxy = await startStdioProxy(issuer, { env: { FIXTURE_STDIN_LOG: log } });
+    const token = await issuer.token(proxy.mcp, 'joe');
+    const sleep = { name: 'sleep', arguments: { ms: 60_000 } };
+    const call = modernCall(proxy.mcp, token, { method: 'tools/call', params: sleep });
+    await stdinReceived(log, '"sleep"');
+    await proxy.close();
+    const ended = await call;
+    expect(ended.status).toBe(503);
+    expect(ended.headers.get('retry-after')).toBe('5');
+    expect((await errorOf(ended)).message).toBe('the proxy is shutting down; retry later');
+
+    const silentLog = await stdinLogFile();
+    const env = { FIXTURE_MODE: 'silent', FIXTURE_STDIN_LOG: silentLog };
+    const silent = await startStdioProxy(issuer, { env, timeoutMs: 60_000 });
+    const initialize = post(silent.mcp, await issuer.token(silent.mcp, 'joe'), INIT);
+    await stdinReceived(silentLog, '"initialize"');
+    await silent.close();
+    expect((await initialize).status).toBe(503);
   });
 });
 
@@ -201,106 +278,6 @@ describe('stdio upstream: tools/list lists only what the caller may call (upstre
       const modern = await connectModern(proxy.mcp, await issuer.token(proxy.mcp, 'joe'));
       expect((await modern.listTools()).tools.map((tool) => tool.name)).toContain('env');
       await modern.close();
-    } finally {
-      await proxy.close();
-    }
-  });
-});
-
-describe('stdio upstream: limits and start-up failures', () => {
-  it('answers 503 beyond upstream.maxProcesses and accepts again once a session ends', async () => {
-    const proxy = await startStdioProxy(issuer, { maxProcesses: 2 });
-    try {
-      const joe = await issuer.token(proxy.mcp, 'joe');
-      const first = await connectLegacy(proxy.mcp, joe);
-      await connectLegacy(proxy.mcp, joe);
-      const refused = await post(proxy.mcp, joe, INIT);
-      expect(refused.status).toBe(503);
-      expect(refused.headers.get('retry-after')).toBe('5');
-      expect((await errorOf(refused)).message).toMatch(/as many stdio MCP server processes as it may/);
-      expect(proxy.logText()).toContain('ERR_PORTCULLIS_PROXY_STDIO_LIMIT');
-      await first.transport.terminateSession();
-      const third = await connectLegacy(proxy.mcp, joe);
-      expect(await callText(third.client, 'hello-world', { name: 'again' })).toBe('Hello, again!');
-    } finally {
-      await proxy.close();
-    }
-  });
-
-  it('answers 502 when the command cannot start, naming the command in the log only', async () => {
-    const proxy = await startStdioProxy(issuer, { command: 'portcullis-no-such-mcp-server', args: [] });
-    try {
-      const res = await post(proxy.mcp, await issuer.token(proxy.mcp, 'joe'), INIT);
-      expect(res.status).toBe(502);
-      const error = await errorOf(res);
-      expect(error).toMatchObject({
-        code: -32000,
-        message: 'the proxy could not start its stdio MCP server',
-      });
-      expect(proxy.logText()).toContain('ERR_PORTCULLIS_PROXY_STDIO_SPAWN_FAILED');
-      expect(proxy.logText()).toContain(
-        'could not start the stdio MCP server \\"portcullis-no-such-mcp-server\\": spawn portcullis-no-such-mcp-server ENOENT',
-      );
-    } finally {
-      await proxy.close();
-    }
-  });
-
-  it('answers 502 when the child exits before answering initialize, and logs its stderr', async () => {
-    const proxy = await startStdioProxy(issuer, { env: { FIXTURE_MODE: 'exit-at-start' } });
-    try {
-      const res = await post(proxy.mcp, await issuer.token(proxy.mcp, 'joe'), INIT);
-      expect(res.status).toBe(502);
-      expect((await errorOf(res)).message).toBe('the stdio MCP server exited before answering initialize');
-      expect(proxy.logText()).toMatch(/exited \(code 2\) before answering initialize/);
-      expect(proxy.logText()).toMatch(/\[stdio \d+\] fixture: exiting at start/);
-    } finally {
-      await proxy.close();
-    }
-  });
-
-  it('answers 504 and stops the child when it does not answer initialize within upstream.timeoutMs', async () => {
-    const proxy = await startStdioProxy(issuer, { env: { FIXTURE_MODE: 'silent' }, timeoutMs: 300 });
-    try {
-      const res = await post(proxy.mcp, await issuer.token(proxy.mcp, 'joe'), INIT);
-      expect(res.status).toBe(504);
-      expect((await errorOf(res)).message).toBe('the stdio MCP server did not answer initialize in time');
-      expect(proxy.logText()).toMatch(/did not answer initialize within 300 ms/);
-      const metrics = await (await fetch(proxy.mcp.replace('/mcp', '/metrics'))).text();
-      expect(metrics).toMatch(/^portcullis_proxy_stdio_processes 0$/m);
-    } finally {
-      await proxy.close();
-    }
-  });
-
-  it('passes an initialize error of the child to the client, without a session or a process left', async () => {
-    const proxy = await startStdioProxy(issuer, { env: { FIXTURE_MODE: 'refuse-initialize' } });
-    try {
-      const res = await post(proxy.mcp, await issuer.token(proxy.mcp, 'joe'), INIT);
-      expect(res.status).toBe(200);
-      expect(res.headers.get('mcp-session-id')).toBeNull();
-      expect(await res.json()).toEqual({
-        jsonrpc: '2.0',
-        id: 1,
-        error: { code: -32602, message: 'fixture refuses to initialize' },
-      });
-      const metrics = await (await fetch(proxy.mcp.replace('/mcp', '/metrics'))).text();
-      expect(metrics).toMatch(/^portcullis_proxy_stdio_processes 0$/m);
-    } finally {
-      await proxy.close();
-    }
-  });
-
-  it('answers 400 to a request without a session that is not initialize', async () => {
-    const proxy = await startStdioProxy(issuer);
-    try {
-      const res = await post(proxy.mcp, await issuer.token(proxy.mcp, 'joe'), {
-        jsonrpc: '2.0',
-        id: 1,
-        method: 'tools/list',
-      });
-      expect(res.status).toBe(400);
-      expect((await errorOf(res)).message).toMatch(/Mcp-Session-Id header is required/);
     } finally {
       await proxy.close();
     }

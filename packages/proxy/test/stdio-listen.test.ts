@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { modernCall } from './helpers/proxy.js';
 import {
   alive,
   callText,
@@ -151,6 +152,29 @@ describe('stdio upstream, 2026-07-28: subscriptions/listen', () => {
       await until(() => !alive(pid));
     } finally {
       await client.close();
+    }
+  });
+
+  it('tears down a listen stream whose client left while its child was starting: the child idles out, no stream stays open', async () => {
+    const slow = await startStdioProxy(issuer, { env: { FIXTURE_START_DELAY_MS: '500' } }, { idleMs: 400 });
+    try {
+      const left = new AbortController();
+      const listen = modernCall(
+        slow.mcp,
+        await issuer.token(slow.mcp, 'listen-gone'),
+        { method: 'subscriptions/listen', params: { notifications: { toolsListChanged: true } } },
+        {},
+        left.signal,
+      ).catch(() => undefined);
+      await until(() => slow.logText().includes('fixture: starting late'));
+      left.abort();
+      await listen;
+      const pid = Number(/\[stdio (\d+)\] fixture: starting late/.exec(slow.logText())?.[1]);
+      await until(() => !alive(pid));
+      const metrics = await (await fetch(slow.mcp.replace('/mcp', '/metrics'))).text();
+      expect(metrics).toMatch(/^portcullis_proxy_open_streams 0$/m);
+    } finally {
+      await slow.close();
     }
   });
 

@@ -22,6 +22,7 @@ describe('resolveOptions: the upstream is http (default) or stdio', () => {
       args: [],
       env: {},
       maxProcesses: 16,
+      maxProcessesPerCaller: 4,
       timeoutMs: 30_000,
       filterToolsList: true,
     });
@@ -37,6 +38,9 @@ describe('resolveOptions: the upstream is http (default) or stdio', () => {
     expect(issuesOf({ idp, upstream: { kind: 'stdio', command: '' } })[0]).toMatch(/^upstream\.command/);
     expect(issuesOf({ idp, upstream: { kind: 'stdio', command: 'x', maxProcesses: 0 } })[0]).toMatch(
       /^upstream\.maxProcesses/,
+    );
+    expect(issuesOf({ idp, upstream: { kind: 'stdio', command: 'x', maxProcessesPerCaller: 0 } })[0]).toMatch(
+      /^upstream\.maxProcessesPerCaller/,
     );
     expect(issuesOf({ idp, upstream: { kind: 'ftp', url: 'x' } })[0]).toMatch(/^upstream\.kind/);
   });

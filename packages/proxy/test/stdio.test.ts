@@ -2,8 +2,9 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseBearerChallenge } from '@portcullis/metadata';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import {
+  alive,
   callText,
   connectLegacy,
   connectModern,
@@ -13,6 +14,7 @@ import {
   type StdioProxy,
   startLocalIssuer,
   startStdioProxy,
+  until,
 } from './stdio/stack.js';
 
 let issuer: LocalIssuer;
@@ -193,6 +195,29 @@ describe('stdio upstream: a stdio MCP server behind the proxy', () => {
     await expect(client.callTool({ name: 'crash', arguments: {} })).rejects.toThrow(/exited \(code 3\)/);
     const after = await callText(client, 'pid');
     expect(after).not.toBe(before);
+    await client.close();
+  });
+
+  it('a child that exits while a process it started holds its stdout open fails the waiting call all the same', async () => {
+    onTestFinished(() => {
+      const orphan = Number(/fixture: orphan (\d+)/.exec(proxy.logText())?.[1]);
+      if (orphan > 0 && alive(orphan)) process.kill(orphan);
+    });
+    const { client } = await connectLegacy(proxy.mcp, joe);
+    await expect(client.callTool({ name: 'crash-orphan', arguments: {} })).rejects.toThrow(
+      /stdio MCP server exited \(code 3\)/,
+    );
+    await client.close();
+  });
+
+  it('logs a stderr line longer than 2000 characters cut, as soon as it is that long (never held whole)', async () => {
+    const { client, transport } = await connectLegacy(proxy.mcp, joe);
+    const pid = await callText(client, 'pid');
+    expect(await callText(client, 'stderr-flood', { chars: 100_000 })).toBe('flooded');
+    const cut = new RegExp(`\\[stdio ${pid}\\] x{2000} … \\[line cut at 2000 characters\\]`);
+    await until(() => cut.test(proxy.logText()));
+    expect(proxy.logText()).not.toMatch(/x{2001}/);
+    await transport.terminateSession();
     await client.close();
   });
 

@@ -1,7 +1,8 @@
+import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { InvalidProxyOptionsError } from '../src/errors.js';
-import { createProxyServer, resolveOptions } from '../src/index.js';
+import { createProxyServer, type ReadinessCheck, resolveOptions } from '../src/index.js';
 import { MemoryStore } from '../src/store.js';
 import { requireRedisServer } from './store/redis-server.js';
 
@@ -78,6 +79,37 @@ describe('store options', () => {
     const res = await app.inject({ url: '/readyz', headers: { host: 'localhost:9090' } });
     expect(res.json()).toMatchObject({ checks: { store: { ok: true, url: 'memory:' } } });
     await app.close();
+  });
+});
+
+describe('store options: the Redis URL as shown', () => {
+  it('[PX-13] never shows a password given in its query (/readyz, the log, store errors)', async () => {
+    const lines: string[] = [];
+    const destination = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    const secret = 's3cret-pw';
+    const url = `redis://127.0.0.1:1/0?password=${secret}&db=0`;
+    const app = createProxyServer({
+      ...base,
+      store: { kind: 'redis', url, connectTimeoutMs: 200, commandTimeoutMs: 200 },
+      logger: pino({ level: 'debug' }, destination),
+    });
+    try {
+      const res = await app.inject({ url: '/readyz', headers: { host: 'localhost:9090' } });
+      const shown = 'redis://127.0.0.1:1/0?password=***&db=***';
+      const store = (res.json() as { checks: { store: ReadinessCheck } }).checks.store;
+      expect(store).toMatchObject({ ok: false, url: shown });
+      expect(store.error).toBe(`the Redis store ${shown} is unavailable: not connected within 200 ms`);
+      await expect.poll(() => lines.join('')).toContain('the Redis store is unavailable');
+      expect(res.body).not.toContain(secret);
+      expect(lines.join('')).not.toContain(secret);
+    } finally {
+      await app.close();
+    }
   });
 });
 

@@ -1,4 +1,9 @@
+import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createProxyServer, type ReadinessCheck } from '../src/index.js';
 import { PING, post, type RunningProxy, rpcError } from './helpers/proxy.js';
 import { jsonResult, type RecordingUpstream } from './helpers/recording-upstream.js';
 import { type RecordedStack, startRecordedStack } from './helpers/stacks.js';
@@ -146,6 +151,46 @@ describe('operations', () => {
     expect(body.checks.idpJwks.ok).toBe(true);
     expect(body.checks.upstream.ok).toBe(false);
     expect((await fetch(`${proxy.url}/healthz`)).status).toBe(200);
+  });
+
+  it('reports a stdio upstream ready only when its command is an executable file, found as the spawn finds it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'portcullis-readyz-'));
+    const script = join(dir, 'server.sh');
+    await writeFile(script, '#!/bin/sh\n', { mode: 0o644 });
+    const check = async (upstream: { command: string; cwd?: string; env?: Record<string, string> }) => {
+      const app = createProxyServer({
+        idp: { issuer: 'http://127.0.0.1:1', jwksUri: 'http://127.0.0.1:1/jwks' },
+        upstream: { kind: 'stdio', ...upstream },
+        logger: pino({ level: 'silent' }),
+      });
+      try {
+        const res = await app.inject({ url: '/readyz', headers: { host: 'localhost:9090' } });
+        return (res.json() as { checks: { upstream: ReadinessCheck } }).checks.upstream;
+      } finally {
+        await app.close();
+      }
+    };
+    expect(await check({ command: process.execPath })).toMatchObject({ ok: true });
+    expect(await check({ command: 'sh' })).toMatchObject({ ok: true, url: 'stdio:sh' });
+    expect(await check({ command: 'portcullis-no-such-mcp-server' })).toMatchObject({
+      ok: false,
+      url: 'stdio:portcullis-no-such-mcp-server',
+      error: `upstream.command "portcullis-no-such-mcp-server" is not an executable file in any directory of the child's PATH`,
+    });
+    // The PATH of the child's environment (upstream.env), not the proxy's.
+    expect(await check({ command: 'sh', env: { PATH: dir } })).toMatchObject({ ok: false });
+    expect((await check({ command: script })).error).toBe(`upstream.command "${script}" is not executable`);
+    const relative = { command: './server.sh', cwd: dir };
+    expect((await check(relative)).error).toBe('upstream.command "./server.sh" is not executable');
+    await chmod(script, 0o755);
+    expect(await check(relative)).toMatchObject({ ok: true });
+    expect(await check({ command: 'server.sh', env: { PATH: dir } })).toMatchObject({ ok: true });
+    expect((await check({ command: dir })).error).toBe(`upstream.command "${dir}" is not a file`);
+    expect((await check({ command: './gone.sh', cwd: dir })).error).toMatch(/"\.\/gone\.sh" does not exist$/);
+    const missing = join(dir, 'missing');
+    expect((await check({ command: 'sh', cwd: missing })).error).toBe(
+      `upstream.cwd "${missing}" is not a directory`,
+    );
   });
 
   it('exports Prometheus metrics for requests, auth decisions and upstream errors', async () => {

@@ -54,6 +54,7 @@ export function modernCall(
   token: string | undefined,
   message: { method: string; params?: Record<string, unknown> },
   headers: Record<string, string> = {},
+  signal?: AbortSignal,
 ): Promise<Response> {
   const params: Record<string, unknown> = {
     ...message.params,
@@ -75,6 +76,7 @@ export function modernCall(
       ...headers,
     },
     body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: message.method, params }),
+    ...(signal === undefined ? {} : { signal }),
   });
 }
 

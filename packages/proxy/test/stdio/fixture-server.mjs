@@ -1,13 +1,20 @@
 // A tiny stdio MCP server for the stdio-upstream tests, written with the SDK (plain ESM: spawned as
 // `node test/stdio/fixture-server.mjs`, no loader). FIXTURE_MODE=exit-at-start exits before reading
 // anything, =silent never answers, =refuse-initialize answers initialize with an error;
-// FIXTURE_STDIN_LOG=<file> copies every byte received on stdin into that file. Besides its tools it has a
+// FIXTURE_STDIN_LOG=<file> copies every byte received on stdin into that file; FIXTURE_START_DELAY_MS=<ms>
+// says `fixture: starting late` on stderr and waits that long before reading stdin. Besides its tools it has a
 // subscribable resource (`fixture://counter`, raised by the `bump` tool), and `add-tool` changes its tool list.
+import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { McpServer } from '@modelcontextprotocol/server';
 import { StdioServerTransport } from '@modelcontextprotocol/server/stdio';
 import { z } from 'zod';
 
+if (process.env.FIXTURE_START_DELAY_MS) {
+  process.stderr.write('fixture: starting late\n');
+  await sleep(Number(process.env.FIXTURE_START_DELAY_MS));
+}
 if (process.env.FIXTURE_MODE === 'exit-at-start') {
   process.stderr.write('fixture: exiting at start\n');
   process.exit(2);
@@ -97,5 +104,27 @@ server.registerTool(
 server.registerTool('crash', { description: 'Exits with code 3 without answering' }, async () => {
   process.exit(3);
 });
+server.registerTool(
+  'crash-orphan',
+  { description: 'Starts a process that keeps stdout and stderr open for 60 s, says its pid, exits with 3' },
+  () =>
+    new Promise(() => {
+      const orphan = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], {
+        stdio: ['ignore', 'inherit', 'inherit'],
+      });
+      process.stderr.write(`fixture: orphan ${orphan.pid}\n`, () => process.exit(3));
+    }),
+);
+server.registerTool(
+  'stderr-flood',
+  {
+    description: 'Writes chars characters to stderr without a newline',
+    inputSchema: z.object({ chars: z.number() }),
+  },
+  async ({ chars }) => {
+    await new Promise((resolve) => process.stderr.write('x'.repeat(chars), resolve));
+    return { content: [{ type: 'text', text: 'flooded' }] };
+  },
+);
 await server.connect(new StdioServerTransport());
 process.stderr.write(`fixture: ready as ${process.pid}\n`);

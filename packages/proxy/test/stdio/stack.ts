@@ -1,3 +1,6 @@
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
@@ -119,6 +122,20 @@ export async function until(check: () => boolean, timeoutMs = 5_000): Promise<vo
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** A fresh file for the fixture's `FIXTURE_STDIN_LOG` (not created yet). */
+export async function stdinLogFile(): Promise<string> {
+  return join(await mkdtemp(join(tmpdir(), 'portcullis-stdin-')), 'stdin.log');
+}
+
+/** Poll the `FIXTURE_STDIN_LOG` file every 20 ms until a child received `text`; fails after `timeoutMs`. */
+export async function stdinReceived(file: string, text: string, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await readFile(file, 'utf8').catch(() => '')).includes(text)) {
+    if (Date.now() > deadline) throw new Error(`no child received ${text} within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
