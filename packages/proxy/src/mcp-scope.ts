@@ -57,6 +57,8 @@ export function setUpMcpScope(
   scope.setErrorHandler((error: FastifyError | Error, request, reply) => {
     if (error instanceof OAuthError) {
       const reason = error instanceof MissingTokenError ? 'no_token' : error.error;
+      // The IdP's JWKS or introspection endpoint could not be used (503): the cause is the operator's to see.
+      if (error.status >= 500) request.log.warn({ err: error }, 'the access token could not be checked');
       decide(request, metrics, { decision: 'deny', reason }, error.status);
       return sendWireError(reply, error, challenge);
     }

@@ -1,4 +1,5 @@
 import { isLoopbackHost, isScopeToken, protectedResourceMetadataUrls } from '@portcullis/metadata';
+import { MIN_JWKS_COOLDOWN_MS } from '@portcullis/resource-server';
 import type { FastifyBaseLogger } from 'fastify';
 import { z } from 'zod';
 import { InvalidProxyOptionsError } from './errors.js';
@@ -91,8 +92,14 @@ export const directOptionsSchema = z.strictObject({
     additionalIssuers: z.array(z.string().min(1)).default([]),
     algorithms: z.array(z.string().min(1)).min(1).optional(),
     clockToleranceSec: z.number().int().min(0).max(300).optional(),
-    cooldownMs: z.number().int().min(0).optional(),
+    /** Least time between JWKS fetches after a failure or for an unknown `kid` (the RS kit's, ≥ 1 s). */
+    cooldownMs: z.number().int().min(MIN_JWKS_COOLDOWN_MS).optional(),
     cacheMaxAgeMs: z.number().int().min(0).optional(),
+    /**
+     * Accept only RFC 9068 `at+jwt` access tokens. Default `false`: `typ: JWT` (Keycloak, Entra ID) and no
+     * `typ` pass too; other types (DPoP proofs, logout tokens, …) are refused either way.
+     */
+    requireAtJwt: z.boolean().default(false),
     timeoutMs: z.number().int().positive().optional(),
     /**
      * Also check every token at the IdP's RFC 7662 introspection endpoint (JWTs after their own checks), so

@@ -86,6 +86,7 @@ export function resourceServerOptionsFor(options: ResolvedProxyOptions): Resolve
         ...(idp.clockToleranceSec === undefined ? {} : { clockToleranceSec: idp.clockToleranceSec }),
         ...(idp.cooldownMs === undefined ? {} : { cooldownMs: idp.cooldownMs }),
         ...(idp.cacheMaxAgeMs === undefined ? {} : { cacheMaxAgeMs: idp.cacheMaxAgeMs }),
+        requireAtJwt: idp.requireAtJwt,
         ...(idp.timeoutMs === undefined ? {} : { timeoutMs: idp.timeoutMs }),
       },
       ...(idp.introspection === undefined

@@ -51,6 +51,11 @@ describe('resolveOptions', () => {
     ]);
   });
 
+  it('refuses an idp.cooldownMs under 1 s, naming the option', () => {
+    expect(() => resolveOptions({ ...base, idp: { ...base.idp, cooldownMs: 0 } })).toThrow(/idp\.cooldownMs/);
+    expect(resolveOptions({ ...base, idp: { ...base.idp, cooldownMs: 1_000 } }).idp.cooldownMs).toBe(1_000);
+  });
+
   it('refuses unknown keys, a public URL with a path and forwarded credential headers', () => {
     expect(issuesOf({ ...base, upstreem: {} })[0]).toMatch(/upstreem/);
     expect(issuesOf({ ...base, publicUrl: 'https://mcp.example.com/base' })[0]).toMatch(/must be an origin/);

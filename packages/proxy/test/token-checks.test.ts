@@ -58,6 +58,41 @@ describe('token validation toward clients (the proxy is the RS)', () => {
     expect((await status(valid)).status).toBe(200);
   });
 
+  it('[RS-12] refuses a JWT typed as something other than an access token; idp.requireAtJwt accepts at+jwt only', async () => {
+    recorder.requests.length = 0;
+    const aud = proxy.mcp;
+    for (const typ of ['dpop+jwt', 'logout+jwt', 'secevent+jwt']) {
+      expect(await status(await issuer.sign(aud, {}, { typ }))).toEqual({
+        status: 401,
+        error: 'invalid_token',
+      });
+    }
+    expect(recorder.requests).toHaveLength(0);
+    // Keycloak's access tokens say typ JWT: accepted by default.
+    expect((await status(await issuer.sign(aud, {}, { typ: 'JWT' }))).status).toBe(200);
+    const strict = await startProxy(await freePort(), {
+      idp: { issuer: issuer.issuer, jwksUri: issuer.jwksUri, requireAtJwt: true },
+      upstream: { url: recorder.url },
+      scopes: { default: ['mcp:tools'] },
+    });
+    try {
+      const at = (token: string) =>
+        fetch(strict.mcp, {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${token}`,
+            'content-type': 'application/json',
+            accept: 'application/json, text/event-stream',
+          },
+          body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }),
+        });
+      expect((await at(await issuer.sign(strict.mcp, {}, { typ: 'JWT' }))).status).toBe(401);
+      expect((await at(await issuer.sign(strict.mcp))).status).toBe(200);
+    } finally {
+      await strict.close();
+    }
+  });
+
   it('[RS-13 RS-14] accepts only its own audience and the configured issuer', async () => {
     expect(await status(await stranger.sign(proxy.mcp))).toEqual({
       status: 401,
