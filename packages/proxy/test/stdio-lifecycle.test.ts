@@ -8,8 +8,10 @@ import {
   callText,
   connectLegacy,
   connectModern,
+  errorOf,
   INIT,
   type LocalIssuer,
+  modernPost,
   post,
   startLocalIssuer,
   startStdioProxy,
@@ -26,14 +28,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await issuer?.close();
 });
-
-/** A raw 2026-07-28 `tools/call` of `pid` (the proxy tests' `modernCall`). */
-const modernPost = (mcp: string, token: string) =>
-  modernCall(mcp, token, { method: 'tools/call', params: { name: 'pid', arguments: {} } });
-
-async function errorOf(res: Response) {
-  return ((await res.json()) as { error: { code: number; message: string } }).error;
-}
 
 describe('stdio upstream: child processes follow their sessions', () => {
   it('DELETE ends the session and its child: the process is gone when the answer arrives', async () => {

@@ -4,13 +4,14 @@ import { createProxyMetrics, MemoryStore, resolveOptions, SessionBindings } from
 import type { StdioUpstreamOptions } from '../src/options.js';
 import { StdioSession } from '../src/stdio-session.js';
 import { StdioSessions } from '../src/stdio-sessions.js';
-import { modernCall } from './helpers/proxy.js';
 import {
   callText,
   connectLegacy,
+  errorOf,
   FIXTURE,
   INIT,
   type LocalIssuer,
+  modernPost,
   post,
   startLocalIssuer,
   startStdioProxy,
@@ -24,14 +25,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await issuer?.close();
 });
-
-/** A raw 2026-07-28 `tools/call` of `pid` (the proxy tests' `modernCall`). */
-const modernPost = (mcp: string, token: string) =>
-  modernCall(mcp, token, { method: 'tools/call', params: { name: 'pid', arguments: {} } });
-
-async function errorOf(res: Response) {
-  return ((await res.json()) as { error: { code: number; message: string } }).error;
-}
 
 describe('stdio upstream: limits and start-up failures', () => {
   it('answers 503 beyond upstream.maxProcesses and accepts again once a session ends', async () => {

@@ -8,6 +8,7 @@ import { createRedactingLogger } from '@portcullis/resource-server';
 import { freePort, startLocalIssuer as startSharedIssuer } from '@portcullis/test-support';
 import type { FastifyInstance } from 'fastify';
 import { createProxyServer, type StdioUpstreamOptions } from '../../src/index.js';
+import { modernCall } from '../helpers/proxy.js';
 
 // Helpers of the stdio-upstream tests only (kept here, independent of test/helpers).
 
@@ -160,3 +161,12 @@ export const INIT = {
   method: 'initialize',
   params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
 };
+
+/** A raw 2026-07-28 `tools/call` of `pid` (the proxy tests' `modernCall`). */
+export const modernPost = (mcp: string, token: string) =>
+  modernCall(mcp, token, { method: 'tools/call', params: { name: 'pid', arguments: {} } });
+
+/** The JSON-RPC error of an answer. */
+export async function errorOf(res: Response) {
+  return ((await res.json()) as { error: { code: number; message: string } }).error;
+}
