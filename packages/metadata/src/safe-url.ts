@@ -1,3 +1,4 @@
+import { hasForbiddenCharacter } from './canonical-uri.js';
 import { InvalidUrlError, UnsafeUrlError } from './errors.js';
 
 /**
@@ -98,8 +99,18 @@ export function assertSafeLinkUrl(value: string | URL, options: Pick<SecureUrlOp
 export function assertRedirectUri(value: string, options: Pick<SecureUrlOptions, 'field'> = {}): URL {
   const field = options.field ?? 'redirect URI';
   const url = assertSecureUrl(value, { field, allowLoopbackHttp: true });
+  const shown = JSON.stringify(value);
   if (value.includes('#')) {
-    throw new InvalidUrlError(`${field} ${JSON.stringify(value)} MUST NOT include a fragment component`);
+    throw new InvalidUrlError(`${field} ${shown} MUST NOT include a fragment component`);
+  }
+  // What is stored and shown on consent pages must be what the browser is sent to.
+  if (hasForbiddenCharacter(value) || !/^https?:\/\//i.test(value)) {
+    throw new InvalidUrlError(
+      `${field} ${shown} must be written out plainly: scheme, "//", host, with no whitespace, control characters or backslashes`,
+    );
+  }
+  if (url.username !== '' || url.password !== '') {
+    throw new InvalidUrlError(`${field} ${shown} MUST NOT contain a username or password`);
   }
   return url;
 }

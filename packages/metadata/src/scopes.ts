@@ -20,7 +20,8 @@ export function isScopeToken(value: string): boolean {
 export function parseScope(value: string): string[] {
   if (typeof value !== 'string')
     throw new ScopeSyntaxError('scope must be a string of space-delimited tokens');
-  const tokens: string[] = [];
+  // A Set keeps de-duplication linear: a scope value can come from a remote server.
+  const tokens = new Set<string>();
   for (const token of value.split(' ')) {
     if (token === '') continue;
     if (!isScopeToken(token)) {
@@ -28,9 +29,9 @@ export function parseScope(value: string): string[] {
         `scope token ${JSON.stringify(token)} has a character outside %x21 / %x23-5B / %x5D-7E (RFC 6749 §3.3); remove it`,
       );
     }
-    if (!tokens.includes(token)) tokens.push(token);
+    tokens.add(token);
   }
-  return tokens;
+  return [...tokens];
 }
 
 /**
@@ -39,16 +40,16 @@ export function parseScope(value: string): string[] {
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.3
  */
 export function formatScope(scopes: Iterable<string>): string {
-  const out: string[] = [];
+  const out = new Set<string>();
   for (const scope of scopes) {
     if (typeof scope !== 'string' || !isScopeToken(scope)) {
       throw new ScopeSyntaxError(
         `${JSON.stringify(scope)} is not a scope-token (RFC 6749 §3.3: printable ASCII, no space, '"' or '\\')`,
       );
     }
-    if (!out.includes(scope)) out.push(scope);
+    out.add(scope);
   }
-  return out.join(' ');
+  return [...out].join(' ');
 }
 
 /**
@@ -67,11 +68,11 @@ function toList(scopes: ScopeInput): readonly string[] {
  * @see https://modelcontextprotocol.io/specification/2026-07-28/basic/authorization#step-up-authorization-flow
  */
 export function unionScopes(...sets: readonly ScopeInput[]): string[] {
-  const out: string[] = [];
+  const out = new Set<string>();
   for (const set of sets) {
-    for (const scope of toList(set)) if (!out.includes(scope)) out.push(scope);
+    for (const scope of toList(set)) out.add(scope);
   }
-  return out;
+  return [...out];
 }
 
 /**

@@ -76,9 +76,11 @@ export function authorizationServerMetadataUrls(issuer: string): string[] {
       `issuer ${JSON.stringify(issuer)} MUST NOT contain a query component (RFC 8414 §2)`,
     );
   }
+  // RFC 8414 §3.1: "any terminating '/' MUST be removed before inserting /.well-known/".
+  const trimmed = url.pathname === '/' ? issuer : issuer.replace(/\/+$/, '');
   const urls = [
-    wellKnownUrl(issuer, AUTHORIZATION_SERVER_WELL_KNOWN),
-    wellKnownUrl(issuer, OPENID_CONFIGURATION_WELL_KNOWN),
+    wellKnownUrl(trimmed, AUTHORIZATION_SERVER_WELL_KNOWN),
+    wellKnownUrl(trimmed, OPENID_CONFIGURATION_WELL_KNOWN),
   ];
   if (url.pathname !== '/') {
     urls.push(

@@ -89,4 +89,17 @@ describe('assertSafeLinkUrl / assertRedirectUri', () => {
     expectCode(() => assertRedirectUri('cursor://callback'), 'ERR_PORTCULLIS_METADATA_UNSAFE_URL');
     expectCode(() => assertRedirectUri('https://app.test/cb#x'), 'ERR_PORTCULLIS_METADATA_INVALID_URL');
   });
+
+  it('[AS-07 AS-19] refuses redirect URIs that would be shown as one host and followed to another', () => {
+    for (const uri of [
+      'https://trusted.example@evil.example/cb',
+      'https://u:p@app.test/cb',
+      'https://app.test/cb\t',
+      'http:\\\\127.0.0.1\\cb',
+      'https:app.test/cb',
+      ' https://app.test/cb',
+    ]) {
+      expectCode(() => assertRedirectUri(uri), 'ERR_PORTCULLIS_METADATA_INVALID_URL');
+    }
+  });
 });

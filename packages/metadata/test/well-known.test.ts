@@ -62,9 +62,10 @@ describe('authorization server metadata URLs', () => {
     expect(authorizationServerMetadataUrls('http://127.0.0.1:18080/realms/mcp')[2]).toBe(
       'http://127.0.0.1:18080/realms/mcp/.well-known/openid-configuration',
     );
+    // RFC 8414 §3.1: the terminating "/" is removed before /.well-known/ is inserted.
     expect(authorizationServerMetadataUrls('https://as.example/t1/')).toEqual([
-      'https://as.example/.well-known/oauth-authorization-server/t1/',
-      'https://as.example/.well-known/openid-configuration/t1/',
+      'https://as.example/.well-known/oauth-authorization-server/t1',
+      'https://as.example/.well-known/openid-configuration/t1',
       'https://as.example/t1/.well-known/openid-configuration',
     ]);
   });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { hasForbiddenCharacter } from '../canonical-uri.js';
 import { InvalidUrlError, MetadataValidationError } from '../errors.js';
 import { checkClientMetadataRules, clientMetadataShape } from '../rfc7591/client-registration.js';
 import { assertSecureUrl } from '../safe-url.js';
@@ -30,15 +31,20 @@ export function assertClientIdMetadataDocumentUrl(clientId: string, options: Par
   });
   const shown = JSON.stringify(clientId);
   const raw = clientId.replace(/^[a-z]+:\/\/[^/?#]*/i, '').split(/[?#]/, 1)[0] ?? '';
-  const problem = clientId.includes('#')
-    ? 'MUST NOT contain a fragment component'
-    : url.username !== '' || url.password !== '' || /^[a-z]+:\/\/[^/?#]*@/i.test(clientId)
-      ? 'MUST NOT contain a username or password'
-      : raw === '' || raw === '/'
-        ? 'MUST contain a path component (e.g. https://app.example/client.json)'
-        : raw.split('/').some((segment) => DOT_SEGMENT.test(segment))
-          ? 'MUST NOT contain single-dot or double-dot path segments'
-          : undefined;
+  // The URL parser drops tabs and newlines and reads `\` as `/`: the string checked must be the one fetched.
+  const problem = hasForbiddenCharacter(clientId)
+    ? 'MUST NOT contain whitespace, control characters or backslashes'
+    : !/^https?:\/\//i.test(clientId)
+      ? 'must start with https:// (the scheme, then "//" and the host)'
+      : clientId.includes('#')
+        ? 'MUST NOT contain a fragment component'
+        : url.username !== '' || url.password !== '' || /^[a-z]+:\/\/[^/?#]*@/i.test(clientId)
+          ? 'MUST NOT contain a username or password'
+          : raw === '' || raw === '/'
+            ? 'MUST contain a path component (e.g. https://app.example/client.json)'
+            : raw.split('/').some((segment) => DOT_SEGMENT.test(segment))
+              ? 'MUST NOT contain single-dot or double-dot path segments'
+              : undefined;
   if (problem !== undefined) throw new InvalidUrlError(`client_id ${shown} ${problem}`);
   return url;
 }

@@ -38,7 +38,26 @@ describe('client ID metadata document URL', () => {
     ['double-dot segment', 'https://app.example.com/a/../c.json', 'ERR_PORTCULLIS_METADATA_INVALID_URL'],
     ['encoded dot segment', 'https://app.example.com/a/%2E%2E/c.json', 'ERR_PORTCULLIS_METADATA_INVALID_URL'],
     ['not a URL', 'client-123', 'ERR_PORTCULLIS_METADATA_INVALID_URL'],
-  ] as const)('[CL-17] refuses %s', (_name, url, code) => {
+    // The URL parser drops tabs and newlines and reads `\` as `/`: these would be checked as one URL and
+    // fetched as another (/trusted/../../evil/c.json).
+    [
+      'dot segments split by a tab',
+      'https://app.example.com/trusted/.\t./.\t./evil/c.json',
+      'ERR_PORTCULLIS_METADATA_INVALID_URL',
+    ],
+    [
+      'dot segments split by a newline',
+      'https://app.example.com/x/.\n./c.json',
+      'ERR_PORTCULLIS_METADATA_INVALID_URL',
+    ],
+    [
+      'backslash dot segments',
+      'https://app.example.com/a\\..\\c.json',
+      'ERR_PORTCULLIS_METADATA_INVALID_URL',
+    ],
+    ['leading space', ' https://app.example.com/c.json', 'ERR_PORTCULLIS_METADATA_INVALID_URL'],
+    ['no slashes after the scheme', 'https:app.example.com/c.json', 'ERR_PORTCULLIS_METADATA_INVALID_URL'],
+  ] as const)('[CL-17 AS-16] refuses %s', (_name, url, code) => {
     expectCode(() => assertClientIdMetadataDocumentUrl(url), code);
     expect(isClientIdMetadataDocumentUrl(url)).toBe(false);
   });

@@ -1,9 +1,15 @@
-import { InvalidClientError, isScopeToken, resourceMatches } from '@portcullis/metadata';
+import { InvalidClientError, isScopeToken } from '@portcullis/metadata';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { JsonValue } from '../store.js';
 import { type FacadeClient, NS, randomId } from './clients.js';
 import { CONSENT_COOKIE, readCookie } from './consent-cookie.js';
-import { FACADE_PATHS, type FacadeContext, type PendingAuthorization, redirectToClient } from './context.js';
+import {
+  FACADE_PATHS,
+  type FacadeContext,
+  isOurResource,
+  type PendingAuthorization,
+  redirectToClient,
+} from './context.js';
 import { renderConsent, sendErrorPage, sendPage } from './pages.js';
 import { bindRelayToBrowser } from './relay-cookie.js';
 
@@ -118,7 +124,7 @@ async function authorize(context: FacadeContext, request: FastifyRequest, reply:
     return fail('invalid_request', 'code_challenge_method must be "S256"');
   }
   const resource = single(query, 'resource');
-  if (resource === null || (resource !== undefined && !resourceMatches(resource, context.options.resource))) {
+  if (resource === null || (resource !== undefined && !isOurResource(resource, context.options.resource))) {
     return fail('invalid_target', `resource must be ${context.options.resource}`);
   }
   const scope = single(query, 'scope');

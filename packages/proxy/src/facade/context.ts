@@ -1,3 +1,4 @@
+import { canonicalResourceUri } from '@portcullis/metadata';
 import type { FastifyReply } from 'fastify';
 import type { ResolvedProxyOptions } from '../options.js';
 import type { FacadeOptions } from '../options-facade.js';
@@ -69,4 +70,17 @@ export function redirectToClient(
   }
   target.searchParams.set('iss', context.options.authorizationServer);
   return reply.header('cache-control', 'no-store').redirect(target.href, status);
+}
+
+/**
+ * `true` when an RFC 8707 `resource` parameter names this server's MCP endpoint: compared in canonical form,
+ * so that `HTTPS://Proxy.Example/mcp` is accepted as MCP asks ("SHOULD accept uppercase scheme and host").
+ * @see https://modelcontextprotocol.io/specification/2026-07-28/basic/authorization#canonical-server-uri
+ */
+export function isOurResource(asked: string, resource: string): boolean {
+  try {
+    return canonicalResourceUri(asked) === resource;
+  } catch {
+    return false;
+  }
 }

@@ -2,7 +2,6 @@ import {
   InvalidGrantError,
   InvalidTargetError,
   OAuthError,
-  resourceMatches,
   UnsupportedGrantTypeError,
 } from '@portcullis/metadata';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -10,7 +9,7 @@ import { DAY_MS } from '../options-facade.js';
 import type { IssuedCode } from './callback.js';
 import { authenticate, type Form, param, required } from './client-auth.js';
 import { type FacadeClient, NS, secretMatches, sha256 } from './clients.js';
-import { FACADE_PATHS, type FacadeContext } from './context.js';
+import { FACADE_PATHS, type FacadeContext, isOurResource } from './context.js';
 import { idpErrorOf, sendIdpFailure } from './idp-client.js';
 
 /** Relay the IdP's token response: errors mapped, `id_token` dropped (its audience is the IdP client). */
@@ -58,7 +57,7 @@ async function token(context: FacadeContext, request: FastifyRequest, reply: Fas
   const grantType = param(form, 'grant_type');
   const client = await authenticate(context, request, form);
   const asked = param(form, 'resource');
-  if (asked !== undefined && !resourceMatches(asked, context.options.resource)) {
+  if (asked !== undefined && !isOurResource(asked, context.options.resource)) {
     throw new InvalidTargetError(
       `resource must be ${context.options.resource}, the only resource of this server`,
     );

@@ -178,6 +178,30 @@ describe('facade mode: the proxy is the authorization server clients see (RFC 75
     });
   });
 
+  it('[AS-12] accepts the resource parameter with an uppercase scheme and host (canonical server URI)', async () => {
+    const client = await registerPublicClient(stack.issuer);
+    const shouted = `${stack.issuer}/mcp`.replace('http://localhost', 'HTTP://LOCALHOST');
+    const request = await authorizationRequest(stack.issuer, client, { resource: shouted });
+    const { redirect } = await runBrowserFlow(new CookieBrowser(), request.url, client.redirectUri);
+    expect(redirect.searchParams.get('error')).toBeNull();
+    const tokens = await tokenRequest(stack.issuer, {
+      grant_type: 'authorization_code',
+      code: redirect.searchParams.get('code') ?? '',
+      client_id: client.clientId,
+      redirect_uri: client.redirectUri,
+      code_verifier: request.verifier,
+      resource: shouted,
+    });
+    expect(tokens.status).toBe(200);
+    const other = await tokenRequest(stack.issuer, {
+      grant_type: 'refresh_token',
+      refresh_token: String(tokens.body.refresh_token),
+      client_id: client.clientId,
+      resource: `${shouted}/other`,
+    });
+    expect(other.body.error).toBe('invalid_target');
+  });
+
   it('[AS-12] refreshes through the proxy; another client cannot use the refresh token', async () => {
     const { client, tokens } = await login('mcp:tools offline_access');
     const refreshToken = String(tokens.body.refresh_token);
