@@ -21,6 +21,7 @@ import {
   sendStoreUnavailable,
 } from './sessions.js';
 import { type UpstreamClient, UpstreamError } from './upstream.js';
+import type { UpstreamExchange } from './upstream-exchange.js';
 
 /** What the forwarding handler works with. */
 export interface ForwardContext {
@@ -145,10 +146,10 @@ function refuseIssuedSession(
   }
   const err = new ProxyError(
     'ERR_PORTCULLIS_PROXY_SESSION_ID_INVALID',
-    `the upstream ${upstreamUrl} issued a session id of no or more than ${MAX_SESSION_ID_LENGTH} characters; the proxy cannot bind it to the caller`,
+    `the upstream ${upstreamUrl} issued a session id that is not 1 to ${MAX_SESSION_ID_LENGTH} visible ASCII characters; the proxy cannot bind it to the caller`,
   );
   request.log.error({ err }, 'upstream issued an unusable session id');
-  const message = `the upstream MCP server issued a session id the proxy cannot use (1 to ${MAX_SESSION_ID_LENGTH} characters)`;
+  const message = `the upstream MCP server issued a session id the proxy cannot use (1 to ${MAX_SESSION_ID_LENGTH} visible ASCII characters)`;
   return sendRpcError(reply, 502, JSONRPC_SERVER_ERROR, message);
 }
 
@@ -178,6 +179,7 @@ export function createForwardHandler(context: ForwardContext) {
       reply.hijack();
       return;
     }
+    if (inFlight.closed) return sendShuttingDown(reply);
     const started = performance.now();
     const exchange = upstream.forward({
       method: request.method,
@@ -235,36 +237,71 @@ export function createForwardHandler(context: ForwardContext) {
     logDecision(request, metrics, status, reply.elapsedTime);
     reply.hijack();
     const responseHeaders = mergeResponseHeaders(reply.getHeaders(), clientResponseHeaders(exchange.headers));
-    const onClose = () => {
-      inFlight.delete(exchange);
-      if (streaming) metrics.openStreams.dec();
-    };
-    // An SSE stream may stay silent for a long time: its headers leave at once and it has no idle limit.
-    if (streaming) {
-      responseHeaders['x-accel-buffering'] = 'no';
-      raw.writeHead(status, responseHeaders);
-      raw.flushHeaders();
-      exchange.pipeTo(raw, false, onClose);
+    if (!streaming) {
+      pipeWholeAnswer(request, reply, exchange, responseHeaders, {
+        metrics,
+        timeoutMs: upstream.timeoutMs,
+        onClose: () => inFlight.delete(exchange),
+      });
       return;
     }
-    // Other answers leave whole (head, body and end in one write when the body is one chunk), and a body
-    // that stops for upstream.timeoutMs is a 504 when nothing has been sent yet, else a cut response.
-    exchange.pipeTo(raw, true, onClose, {
-      idleMs: upstream.timeoutMs,
-      writeHead: () => raw.writeHead(status, responseHeaders),
-      onStall: () => {
-        metrics.upstreamErrors.inc({ kind: 'timeout' });
-        request.log.warn(
-          { kind: 'timeout', status },
-          `upstream answer stalled: no body within ${upstream.timeoutMs} ms of its headers; answered 504`,
-        );
-        const message = `the upstream MCP server sent no answer body within ${upstream.timeoutMs} ms`;
-        raw.writeHead(504, { ...reply.getHeaders(), 'content-type': 'application/json' } as Record<
-          string,
-          string
-        >);
-        raw.end(JSON.stringify(rpcErrorBody(JSONRPC_SERVER_ERROR, message)));
-      },
+    // Requests refresh the session binding; a client that only listens on a stream would otherwise lose it
+    // after sessions.idleMs while the upstream session lives on.
+    const release =
+      requestSession === undefined
+        ? undefined
+        : sessions.hold(requestSession, (err) => {
+            request.log.warn({ err }, 'could not refresh a session binding');
+          });
+    // An SSE stream may stay silent for a long time: its headers leave at once and it has no idle limit.
+    responseHeaders['x-accel-buffering'] = 'no';
+    raw.writeHead(status, responseHeaders);
+    raw.flushHeaders();
+    exchange.pipeTo(raw, false, () => {
+      inFlight.delete(exchange);
+      metrics.openStreams.dec();
+      release?.();
     });
   };
+}
+
+/**
+ * Pass an upstream answer that is not a stream to the client (hijacked `reply`): it leaves whole (head, body and
+ * end in one write when the body is one chunk), and a body that stops for `timeoutMs` is a 504 when nothing has
+ * been sent yet, else a cut response. `onClose` runs once the exchange is over.
+ */
+export function pipeWholeAnswer(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  exchange: UpstreamExchange,
+  headers: Record<string, string | string[]>,
+  how: { metrics: ProxyMetrics; timeoutMs: number; onClose: () => void },
+): void {
+  const raw = reply.raw;
+  const { status } = exchange;
+  exchange.pipeTo(raw, true, how.onClose, {
+    idleMs: how.timeoutMs,
+    writeHead: () => raw.writeHead(status, headers),
+    onStall: () => {
+      how.metrics.upstreamErrors.inc({ kind: 'timeout' });
+      request.log.warn(
+        { kind: 'timeout', status },
+        `upstream answer stalled: no body within ${how.timeoutMs} ms of its headers; answered 504`,
+      );
+      const message = `the upstream MCP server sent no answer body within ${how.timeoutMs} ms`;
+      raw.writeHead(504, { ...reply.getHeaders(), 'content-type': 'application/json' } as Record<
+        string,
+        string
+      >);
+      raw.end(JSON.stringify(rpcErrorBody(JSONRPC_SERVER_ERROR, message)));
+    },
+  });
+}
+
+/** Answer 503 (`Retry-After: 5`) to a request that reached its handler after shutdown ended what was in flight. */
+export function sendShuttingDown(reply: FastifyReply): FastifyReply {
+  // Else the connection stays open for more requests, and the server's close waits for it.
+  reply.header('connection', 'close');
+  reply.header('retry-after', '5');
+  return sendRpcError(reply, 503, JSONRPC_SERVER_ERROR, 'the proxy is shutting down; retry later');
 }

@@ -11,12 +11,26 @@ export interface InFlightEntry {
 export class InFlight {
   readonly #entries = new Set<InFlightEntry>();
   #waiters: (() => void)[] = [];
+  #closed = false;
 
   get size(): number {
     return this.#entries.size;
   }
 
+  /** `true` once a drain has ended what was left: from then on an added entry is ended at once. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * Count `entry` as in flight. After the drain, it is ended at once instead: a request still being checked
+   * or uploading when shutdown began reaches its handler late, and nothing else would end it.
+   */
   add(entry: InFlightEntry): void {
+    if (this.#closed) {
+      entry.end();
+      return;
+    }
     this.#entries.add(entry);
   }
 
@@ -29,8 +43,8 @@ export class InFlight {
   }
 
   /**
-   * Wait until nothing is in flight or `timeoutMs` has passed, then end whatever is left.
-   * Resolves with the number of entries that had to be ended.
+   * Wait until nothing is in flight or `timeoutMs` has passed (entries added meanwhile count too), then end
+   * whatever is left and every entry added later. Resolves with the number of entries that had to be ended.
    */
   async drain(timeoutMs: number): Promise<number> {
     if (this.#entries.size > 0) {
@@ -42,6 +56,7 @@ export class InFlight {
         });
       });
     }
+    this.#closed = true;
     const left = [...this.#entries];
     for (const entry of left) {
       this.#entries.delete(entry);

@@ -2,7 +2,15 @@ import { pipeline } from 'node:stream';
 import type { ChallengeContext } from '@portcullis/resource-server';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { logDecision } from './auth-decision.js';
-import { sendRejectedIdentity, sendUpstreamFailure, sendUpstreamStepUp, upstreamStepUp } from './forward.js';
+import {
+  clientGone,
+  pipeWholeAnswer,
+  sendRejectedIdentity,
+  sendShuttingDown,
+  sendUpstreamFailure,
+  sendUpstreamStepUp,
+  upstreamStepUp,
+} from './forward.js';
 import {
   clientResponseHeaders,
   isEventStream,
@@ -31,7 +39,29 @@ export interface LegacySseContext {
 type Handler = (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
 
 /**
- * Send one authorized request upstream with the proxy's identity (never the client's token). Answers the
+ * The headers of a request to the upstream: those of the MCP endpoint with the proxy's identity, minus the
+ * Streamable HTTP session headers (`Mcp-Session-Id`, `Last-Event-ID`). The legacy routes never check their
+ * ownership, so forwarding them would let a caller name another caller's session (PX-11).
+ */
+async function legacyUpstreamHeaders(
+  context: LegacySseContext,
+  request: FastifyRequest,
+): Promise<Record<string, string>> {
+  const { identity, options } = context;
+  const auth = request.mcpAuth;
+  const headers = upstreamRequestHeaders(
+    request.headers,
+    httpUpstreamOf(options).forwardHeaders,
+    auth === undefined ? {} : await identity.headersFor(auth),
+    identity.headerNames,
+  );
+  delete headers['mcp-session-id'];
+  delete headers['last-event-id'];
+  return headers;
+}
+
+/**
+ * Open the upstream SSE stream with the proxy's identity (never the client's token). Answers the
  * client itself and returns `undefined` when the upstream failed (502/504), rejected the identity (502) or
  * asked for more scopes (the proxy's own 403 step-up challenge, as on the MCP endpoint).
  */
@@ -39,17 +69,15 @@ async function sendUpstream(
   context: LegacySseContext,
   request: FastifyRequest,
   reply: FastifyReply,
-  call: { method: 'GET' | 'POST'; path: string; body: Buffer | undefined; signal: AbortSignal },
+  call: { method: 'GET'; path: string; body: undefined; signal: AbortSignal },
 ): Promise<UpstreamResponse | undefined> {
-  const { identity, metrics, options } = context;
+  const { metrics, options } = context;
   const target: HttpUpstreamOptions = httpUpstreamOf(options);
-  const auth = request.mcpAuth;
-  const headers = upstreamRequestHeaders(
-    request.headers,
-    target.forwardHeaders,
-    auth === undefined ? {} : await identity.headersFor(auth),
-    identity.headerNames,
-  );
+  const headers = await legacyUpstreamHeaders(context, request);
+  if (context.inFlight.closed) {
+    sendShuttingDown(reply);
+    return undefined;
+  }
   const started = performance.now();
   let response: UpstreamResponse;
   try {
@@ -66,8 +94,13 @@ async function sendUpstream(
     sendUpstreamStepUp(request, reply, scopes, context.challenge);
     return undefined;
   }
-  const where = `${context.upstream.origin}${call.method === 'GET' ? target.legacySse.ssePath : ''}`;
-  sendRejectedIdentity(request, reply, metrics, options, where);
+  sendRejectedIdentity(
+    request,
+    reply,
+    metrics,
+    options,
+    `${context.upstream.origin}${target.legacySse.ssePath}`,
+  );
   return undefined;
 }
 
@@ -127,6 +160,9 @@ export function createLegacySseStreamHandler(context: LegacySseContext): Handler
     // Hijacked so that the headers leave at once, before the first event.
     reply.hijack();
     const headers = mergeResponseHeaders(reply.getHeaders(), clientResponseHeaders(response.headers));
+    // The rewrite changes the body's length; the upstream is never asked for a compressed body.
+    delete headers['content-length'];
+    delete headers['content-encoding'];
     raw.writeHead(200, { ...headers, 'x-accel-buffering': 'no' });
     raw.flushHeaders();
     pipeline(response.body, rewriter, raw, (error) => {
@@ -143,26 +179,60 @@ export function createLegacySseStreamHandler(context: LegacySseContext): Handler
 
 /**
  * `POST <messagesPath>?sessionId=…`: forward one JSON-RPC message of the caller's own session to the
- * upstream's message URL with the proxy's identity; the answer (202) passes through. The routes' hooks have
- * already checked the token, the body and the scopes, and that the session belongs to the caller.
+ * upstream's message URL with the proxy's identity; the answer (202) passes through, like a non-stream answer
+ * on the MCP endpoint: in flight for shutdown, and a body that stalls for `upstream.timeoutMs` is a 504 or cut.
+ * The routes' hooks have already checked the token, the body and the scopes, and that the session belongs to
+ * the caller.
  */
 export function createLegacyMessageHandler(context: LegacySseContext): Handler {
+  const { options, metrics, inFlight, upstream } = context;
   return async (request, reply) => {
     const { sessionId } = (request.query ?? {}) as { sessionId?: unknown };
     const session = context.sessions.find(sessionId, request.mcpAuth);
     if (session === undefined) throw new Error('the session check must run before the handler');
-    const controller = new AbortController();
-    reply.raw.once('close', () => {
-      if (!reply.raw.writableFinished) controller.abort();
-    });
-    const response = await sendUpstream(context, request, reply, {
+    const headers = await legacyUpstreamHeaders(context, request);
+    if (clientGone(reply)) {
+      logDecision(request, metrics, undefined, reply.elapsedTime);
+      reply.hijack();
+      return reply;
+    }
+    if (inFlight.closed) return sendShuttingDown(reply);
+    const started = performance.now();
+    const exchange = upstream.forward({
       method: 'POST',
       path: session.target,
+      headers,
       body: request.rawBody,
-      signal: controller.signal,
     });
-    if (response === undefined) return reply;
-    if (response.status === 404) context.sessions.close(String(sessionId));
-    return passThrough(reply, response);
+    inFlight.add(exchange);
+    const raw = reply.raw;
+    raw.once('close', () => {
+      if (!raw.writableFinished) exchange.end();
+    });
+    try {
+      await exchange.head;
+    } catch (error) {
+      inFlight.delete(exchange);
+      return sendUpstreamFailure(request, reply, metrics, error, 'legacy SSE upstream request failed');
+    }
+    const { status } = exchange;
+    metrics.upstreamLatency.observe({ status: String(status) }, (performance.now() - started) / 1000);
+    const scopes = upstreamStepUp(status, exchange.headers);
+    if (status === 401 || scopes !== undefined) {
+      exchange.discard();
+      inFlight.delete(exchange);
+      if (scopes !== undefined) return sendUpstreamStepUp(request, reply, scopes, context.challenge);
+      return sendRejectedIdentity(request, reply, metrics, options, upstream.origin);
+    }
+    if (status === 404) context.sessions.close(String(sessionId));
+    logDecision(request, metrics, status, reply.elapsedTime);
+    reply.hijack();
+    const responseHeaders = mergeResponseHeaders(reply.getHeaders(), clientResponseHeaders(exchange.headers));
+    pipeWholeAnswer(request, reply, exchange, responseHeaders, {
+      metrics,
+      timeoutMs: upstream.timeoutMs,
+      onClose: () => inFlight.delete(exchange),
+    });
+    return reply;
   };
 }

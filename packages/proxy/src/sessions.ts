@@ -11,9 +11,16 @@ export const SESSION_NAMESPACE = 'mcp-session';
 /** The longest session id the proxy binds: store keys have at most 1024 characters. */
 export const MAX_SESSION_ID_LENGTH = 1024;
 
-/** `true` when `sessionId` can be a binding's key: 1 to {@link MAX_SESSION_ID_LENGTH} characters. */
+// {1,1024}: MAX_SESSION_ID_LENGTH.
+const BINDABLE = /^[\x21-\x7E]{1,1024}$/;
+
+/**
+ * `true` when `sessionId` can be a binding's key: 1 to {@link MAX_SESSION_ID_LENGTH} visible ASCII characters
+ * (0x21–0x7E), the only characters an MCP session id may contain.
+ * @see https://modelcontextprotocol.io/specification/2025-11-25/basic/transports#session-management
+ */
 export function isBindableSessionId(sessionId: string): boolean {
-  return sessionId.length > 0 && sessionId.length <= MAX_SESSION_ID_LENGTH;
+  return BINDABLE.test(sessionId);
 }
 
 /**
@@ -49,6 +56,24 @@ export class SessionBindings {
     const owner = sessionOwner(auth);
     if (await this.store.setIfAbsent(SESSION_NAMESPACE, sessionId, owner, this.idleMs)) return true;
     return this.owns(sessionId, auth);
+  }
+
+  /**
+   * Keep the binding of `sessionId` alive while a stream of its session is open: refresh its idle timer every
+   * half idle time until the returned function is called. A failed refresh goes to `onError` (the binding
+   * then expires as it would have without the stream).
+   */
+  hold(sessionId: string, onError: (error: unknown) => void): () => void {
+    const timer = setInterval(
+      () => {
+        Promise.resolve()
+          .then(() => this.store.touch(SESSION_NAMESPACE, sessionId, this.idleMs))
+          .catch(onError);
+      },
+      Math.max(1, Math.floor(this.idleMs / 2)),
+    );
+    timer.unref();
+    return () => clearInterval(timer);
   }
 
   /** Forget a session (after `DELETE`, or when the upstream no longer knows it). */

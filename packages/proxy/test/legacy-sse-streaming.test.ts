@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningProxy } from './helpers/proxy.js';
+import { startRecordedStack } from './helpers/stacks.js';
 import { type LegacySseStack, sseEvents, startLegacySseStack } from './legacy-sse/stack.js';
 
 let stack: LegacySseStack;
@@ -107,5 +109,73 @@ describe('legacy HTTP+SSE streaming and failures', () => {
     expect(await rpcCode(notRpc)).toBe(-32600);
     expect(stack.upstream.seen.length).toBe(before);
     await events.cancel();
+  });
+});
+
+describe('legacy HTTP+SSE answers of a recording upstream', () => {
+  it('a message answer whose body stalls: 504 after upstream.timeoutMs, and shutdown ends one in flight', async () => {
+    const recorded = await startRecordedStack({
+      quick: (url) => ({ upstream: { url, timeoutMs: 500, legacySse: { enabled: true } } }),
+      patient: (url) => ({
+        upstream: { url, timeoutMs: 60_000, legacySse: { enabled: true } },
+        shutdown: { drainTimeoutMs: 200 },
+      }),
+    });
+    recorded.recorder.behaviour = (req, res) => {
+      res.writeHead(200, { 'content-type': req.method === 'GET' ? 'text/event-stream' : 'application/json' });
+      if (req.method === 'GET') res.write('event: endpoint\ndata: /messages?sessionId=up-1\n\n');
+      else res.write('{"jsonrpc":'); // and never more
+    };
+    const streams: { cancel(): Promise<void> }[] = [];
+    const messagesOf = async (name: string) => {
+      const proxy = recorded.proxies[name] as RunningProxy;
+      const events = sseEvents(await openSse(proxy.url, String(recorded.tokens[name])));
+      streams.push(events);
+      return String((await events.next())?.data);
+    };
+    try {
+      const stalled = await post(await messagesOf('quick'), String(recorded.tokens.quick), ping(1));
+      expect(stalled.status).toBe(504);
+      expect(await rpcCode(stalled)).toBe(-32000);
+
+      const patient = recorded.proxies.patient as RunningProxy;
+      const messages = await messagesOf('patient');
+      const posts = recorded.recorder.requests.length;
+      const pending = post(messages, String(recorded.tokens.patient), ping(2)).then(
+        (res) => res.text(),
+        () => 'cut',
+      );
+      await until(() => recorded.recorder.requests.length > posts);
+      let closed = false;
+      void patient.close().then(() => {
+        closed = true;
+      });
+      await until(() => closed, 5_000);
+      await pending;
+    } finally {
+      await Promise.all(streams.map((s) => s.cancel().catch(() => {})));
+      await recorded.close();
+    }
+  });
+
+  it('drops the Content-Length of an upstream SSE answer it rewrites', async () => {
+    const recorded = await startRecordedStack({
+      main: (url) => ({ upstream: { url, legacySse: { enabled: true } } }),
+    });
+    const body = 'event: endpoint\ndata: /m?sessionId=u\n\n';
+    recorded.recorder.behaviour = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'content-length': String(body.length) });
+      res.end(body);
+    };
+    try {
+      const proxy = recorded.proxies.main as RunningProxy;
+      const res = await openSse(proxy.url, String(recorded.tokens.main));
+      expect(res.headers.get('content-length')).toBeNull();
+      expect(await res.text()).toMatch(
+        /^event: endpoint\ndata: http:\/\/localhost:\d+\/messages\?sessionId=[0-9a-f-]{36}\n\n$/,
+      );
+    } finally {
+      await recorded.close();
+    }
   });
 });

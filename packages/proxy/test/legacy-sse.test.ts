@@ -213,3 +213,44 @@ describe('legacy HTTP+SSE step-up', () => {
     }
   });
 });
+
+describe('legacy HTTP+SSE request headers', () => {
+  it('[PX-11] never forwards a client Mcp-Session-Id or Last-Event-ID on the legacy routes', async () => {
+    const recorded = await startRecordedStack({
+      main: (url) => ({ upstream: { url, legacySse: { enabled: true } } }),
+    });
+    const proxy = recorded.proxies.main as RunningProxy;
+    const token = String(recorded.tokens.main);
+    recorded.recorder.behaviour = (req, res) => {
+      if (req.method === 'GET') {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.write('event: endpoint\ndata: /messages?sessionId=up-1\n\n');
+        return;
+      }
+      res.writeHead(202).end();
+    };
+    const foreign = { 'mcp-session-id': 'someone-elses-session', 'last-event-id': 'someone-elses-event' };
+    const events = sseEvents(
+      await fetch(`${proxy.url}/sse`, {
+        headers: { accept: 'text/event-stream', authorization: `Bearer ${token}`, ...foreign },
+      }),
+    );
+    try {
+      const messages = String((await events.next())?.data);
+      const res = await fetch(messages, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...foreign },
+        body: PING,
+      });
+      expect(res.status).toBe(202);
+      expect(recorded.recorder.requests.map((r) => r.method)).toEqual(['GET', 'POST']);
+      for (const r of recorded.recorder.requests) {
+        expect(r.headers['mcp-session-id']).toBeUndefined();
+        expect(r.headers['last-event-id']).toBeUndefined();
+      }
+    } finally {
+      await events.cancel();
+      await recorded.close();
+    }
+  });
+});

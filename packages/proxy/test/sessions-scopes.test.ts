@@ -1,7 +1,7 @@
 import { parseBearerChallenge } from '@portcullis/metadata';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { legacyPost, modernCall, type RunningProxy } from './helpers/proxy.js';
-import { type ReferenceStack, startReferenceStack } from './helpers/stacks.js';
+import { type ReferenceStack, startRecordedStack, startReferenceStack } from './helpers/stacks.js';
 
 let stack: ReferenceStack;
 let proxy: RunningProxy;
@@ -90,6 +90,58 @@ describe('sessions through the proxy', () => {
       expect(await res.json()).toMatchObject({ error: { code: -32001, message: 'Session not found' } });
     }
     expect(proxy.logs().filter((l) => Number(l.level) >= 50)).toEqual([]);
+  });
+
+  it('[RS-23 PX-11] a session id with characters outside visible ASCII is unknown: 404 -32001', async () => {
+    const ping = JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'ping' });
+    const session = await openSession(joe);
+    for (const forged of [`${session.slice(0, 8)} ${session.slice(8)}`, 'a b', 'a\tb']) {
+      const res = await legacy(joe, { body: ping, session: forged });
+      expect(res.status).toBe(404);
+      expect(await res.json()).toMatchObject({ error: { code: -32001, message: 'Session not found' } });
+    }
+  });
+});
+
+describe('session bindings kept by open streams', () => {
+  it('[PX-11] a client that only listens on its GET stream keeps its session past sessions.idleMs', async () => {
+    const recorded = await startRecordedStack({
+      main: (url) => ({ upstream: { url }, sessions: { idleMs: 400 } }),
+    });
+    const listener = recorded.proxies.main as RunningProxy;
+    const token = String(recorded.tokens.main);
+    recorded.recorder.behaviour = (req, res) => {
+      if (req.method === 'GET') {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.write(': open\n\n');
+        return;
+      }
+      res
+        .writeHead(200, { 'content-type': 'application/json', 'mcp-session-id': 'S-1' })
+        .end('{"jsonrpc":"2.0","id":1,"result":{}}');
+    };
+    try {
+      const init = await legacyPost(listener.mcp, token, { body: JSON.stringify(INIT) });
+      const session = String(init.headers.get('mcp-session-id'));
+      await init.text();
+      const get = await fetch(listener.mcp, {
+        headers: {
+          accept: 'text/event-stream',
+          'mcp-protocol-version': '2025-11-25',
+          'mcp-session-id': session,
+          authorization: `Bearer ${token}`,
+        },
+      });
+      expect(get.status).toBe(200);
+      await new Promise((r) => setTimeout(r, 1_200)); // three idle times, no request
+      const ping = JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'ping' });
+      const res = await legacyPost(listener.mcp, token, { body: ping, session });
+      expect(res.status).toBe(200);
+      await res.text();
+      await get.body?.cancel();
+    } finally {
+      await recorded.close();
+    }
   });
 });
 

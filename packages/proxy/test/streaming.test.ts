@@ -1,4 +1,5 @@
 import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -23,6 +24,7 @@ beforeAll(async () => {
       shutdown: { drainTimeoutMs: 800 },
     }),
     dead: (_url, dead) => ({ upstream: { url: dead, timeoutMs: 500 } }),
+    late: (url) => ({ upstream: { url }, shutdown: { drainTimeoutMs: 300 } }),
   });
   ({ recorder } = stack);
   proxy = stack.proxies.main as RunningProxy;
@@ -241,5 +243,42 @@ describe('operations', () => {
     expect(await finished.text()).toBe('{"done":true}');
     await expect(fetch(`${proxy.url}/healthz`)).rejects.toThrow();
     recorder.behaviour = jsonResult;
+  });
+
+  it('ends a request that reaches its handler after the drain: 503, and close() does not wait for it', async () => {
+    const late = stack.proxies.late as RunningProxy;
+    recorder.behaviour = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('data: {"open":true}\n\n');
+    };
+    const { port } = new URL(late.url);
+    const socket = connect(Number(port), '127.0.0.1');
+    let answer = '';
+    socket.on('data', (d: Buffer) => {
+      answer += d.toString();
+    });
+    try {
+      await new Promise((resolve) => socket.once('connect', resolve));
+      // The token is checked before the body has arrived; the rest of the body comes after close() began.
+      socket.write(
+        `POST /mcp HTTP/1.1\r\nhost: localhost:${port}\r\ncontent-type: application/json\r\n` +
+          `accept: application/json, text/event-stream\r\nauthorization: Bearer ${String(stack.tokens.late)}\r\n` +
+          `content-length: ${PING.length}\r\n\r\n${PING.slice(0, 10)}`,
+      );
+      await new Promise((r) => setTimeout(r, 200));
+      let closed = false;
+      void late.close().then(() => {
+        closed = true;
+      });
+      await new Promise((r) => setTimeout(r, 50));
+      socket.write(PING.slice(10));
+      for (let i = 0; i < 100 && !closed; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(closed).toBe(true);
+      expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 503 Service Unavailable');
+      expect(answer).toMatch(/retry-after: 5/i);
+    } finally {
+      socket.destroy();
+      recorder.behaviour = jsonResult;
+    }
   });
 });

@@ -121,6 +121,23 @@ describe('upstream sessions and headers', () => {
     );
   });
 
+  it('[RS-23 PX-11] answers 502 to an upstream session id with characters outside visible ASCII', async () => {
+    for (const issued of ['a b', 'a\tb', 'caf\xe9']) {
+      recorder.behaviour = (_req, res) => {
+        res.setHeader('mcp-session-id', issued);
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end('{"jsonrpc":"2.0","id":7,"result":{}}');
+      };
+      const res = await post(proxy.mcp, token, PING);
+      expect(res.status).toBe(502);
+      expect(res.headers.get('mcp-session-id')).toBeNull();
+      expect(await res.json()).toMatchObject({
+        error: { code: -32000, message: expect.stringContaining('visible ASCII') },
+      });
+    }
+  });
+
   it('merges an upstream Vary into the Vary: Origin of an origin-specific CORS answer', async () => {
     recorder.behaviour = (_req, res) => {
       res
