@@ -1,7 +1,6 @@
-import { InsufficientScopeError, parseBearerChallenge, parseScope } from '@portcullis/metadata';
-import { type ChallengeContext, sendWireError } from '@portcullis/resource-server';
+import type { ChallengeContext } from '@portcullis/resource-server';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { logDecision, overruleDecision } from './auth-decision.js';
+import { logDecision } from './auth-decision.js';
 import { ProxyError, StoreUnavailableError } from './errors.js';
 import {
   clientResponseHeaders,
@@ -20,8 +19,9 @@ import {
   type SessionBindings,
   sendStoreUnavailable,
 } from './sessions.js';
-import { type UpstreamClient, UpstreamError } from './upstream.js';
-import type { UpstreamExchange } from './upstream-exchange.js';
+import type { UpstreamClient } from './upstream.js';
+import { UpstreamExchange } from './upstream-exchange.js';
+import { openExchange } from './upstream-request.js';
 
 /** What the forwarding handler works with. */
 export interface ForwardContext {
@@ -43,86 +43,6 @@ declare module 'fastify' {
 
 function single(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
-}
-
-/** The scopes of an upstream `insufficient_scope` challenge, or `undefined` for any other answer. */
-export function upstreamStepUp(
-  status: number,
-  headers: Record<string, string | string[] | undefined>,
-): string[] | undefined {
-  if (status !== 403) return undefined;
-  const header = headers['www-authenticate'];
-  if (header === undefined) return undefined;
-  try {
-    const challenge = parseBearerChallenge(header);
-    if (challenge?.error !== 'insufficient_scope') return undefined;
-    return parseScope(challenge.scope ?? '');
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Answer an upstream `insufficient_scope` with the proxy's own step-up challenge (403, its scopes, the proxy's
- * `resource_metadata`), recording a deny `insufficient_scope` instead of the allow the proxy had decided.
- * @see https://www.rfc-editor.org/rfc/rfc6750#section-3.1
- * @see https://modelcontextprotocol.io/specification/2026-07-28/basic/authorization#runtime-insufficient-scope-errors
- */
-export function sendUpstreamStepUp(
-  request: FastifyRequest,
-  reply: FastifyReply,
-  scopes: readonly string[],
-  challenge: ChallengeContext,
-): FastifyReply {
-  overruleDecision(request, { decision: 'deny', reason: 'insufficient_scope' });
-  const error = new InsufficientScopeError(scopes, 'the upstream MCP server needs more scopes');
-  return sendWireError(reply, error, challenge);
-}
-
-/**
- * `true` when the client can no longer get an answer: its connection closed, or its response was ended.
- * (`request.raw.destroyed` says nothing here: a request is destroyed once its body has been read.)
- */
-export function clientGone(reply: FastifyReply): boolean {
-  const raw = reply.raw;
-  return raw.destroyed || raw.writableEnded || raw.socket?.destroyed === true;
-}
-
-/** Answer a failed upstream request (502/504 `-32000`), counting and logging it. */
-export function sendUpstreamFailure(
-  request: FastifyRequest,
-  reply: FastifyReply,
-  metrics: ProxyMetrics,
-  error: unknown,
-  logMessage: string,
-): FastifyReply {
-  const failure =
-    error instanceof UpstreamError ? error : new UpstreamError('other', 'upstream request failed', error);
-  metrics.upstreamErrors.inc({ kind: failure.kind });
-  request.log.warn({ err: failure, kind: failure.kind }, logMessage);
-  return sendRpcError(reply, failure.status, JSONRPC_SERVER_ERROR, failure.message);
-}
-
-/** Answer an upstream 401 to the forwarded identity (502), logging how to configure `upstreamUrl` to trust it. */
-export function sendRejectedIdentity(
-  request: FastifyRequest,
-  reply: FastifyReply,
-  metrics: ProxyMetrics,
-  options: ResolvedProxyOptions,
-  upstreamUrl: string,
-): FastifyReply {
-  metrics.upstreamErrors.inc({ kind: 'rejected_identity' });
-  const err = new ProxyError(
-    'ERR_PORTCULLIS_PROXY_UPSTREAM_REJECTED_IDENTITY',
-    `the upstream ${upstreamUrl} answered 401 to the forwarded identity; configure it to trust issuer ${options.identityIssuer} with JWKS ${options.jwksUrl} and resource ${httpUpstreamOf(options).url}`,
-  );
-  request.log.error({ err }, 'upstream rejected the forwarded identity');
-  return sendRpcError(
-    reply,
-    502,
-    JSONRPC_SERVER_ERROR,
-    'the upstream MCP server rejected the identity the proxy forwarded',
-  );
 }
 
 type SessionProblem = 'session_conflict' | 'invalid_session_id';
@@ -172,40 +92,15 @@ export function createForwardHandler(context: ForwardContext) {
       identity.headerNames,
     );
     const raw = reply.raw;
-    // Its close event may have passed during the checks' awaits: an answer would go nowhere, and an SSE
-    // stream opened for it would never be ended.
-    if (clientGone(reply)) {
-      logDecision(request, metrics, undefined, reply.elapsedTime);
-      reply.hijack();
-      return;
-    }
-    if (inFlight.closed) return sendShuttingDown(reply);
-    const started = performance.now();
-    const exchange = upstream.forward({
-      method: request.method,
-      headers,
-      body: request.method === 'POST' ? request.rawBody : undefined,
-    });
-    inFlight.add(exchange);
-    raw.once('close', () => {
-      if (!raw.writableFinished) exchange.end();
-    });
-    try {
-      await exchange.head;
-    } catch (error) {
-      inFlight.delete(exchange);
-      return sendUpstreamFailure(request, reply, metrics, error, 'upstream request failed');
-    }
+    const exchange = await openExchange(
+      request,
+      reply,
+      context,
+      { method: request.method, headers, body: request.method === 'POST' ? request.rawBody : undefined },
+      { failure: 'upstream request failed', identityTarget: target.url },
+    );
+    if (!(exchange instanceof UpstreamExchange)) return exchange;
     const { status } = exchange;
-    metrics.upstreamLatency.observe({ status: String(status) }, (performance.now() - started) / 1000);
-
-    const scopes = upstreamStepUp(status, exchange.headers);
-    if (status === 401 || scopes !== undefined) {
-      exchange.discard();
-      inFlight.delete(exchange);
-      if (scopes !== undefined) return sendUpstreamStepUp(request, reply, scopes, context.challenge);
-      return sendRejectedIdentity(request, reply, metrics, options, target.url);
-    }
 
     const issued = single(exchange.headers['mcp-session-id']);
     if (issued !== undefined && requestSession === undefined) {
@@ -296,12 +191,4 @@ export function pipeWholeAnswer(
       raw.end(JSON.stringify(rpcErrorBody(JSONRPC_SERVER_ERROR, message)));
     },
   });
-}
-
-/** Answer 503 (`Retry-After: 5`) to a request that reached its handler after shutdown ended what was in flight. */
-export function sendShuttingDown(reply: FastifyReply): FastifyReply {
-  // Else the connection stays open for more requests, and the server's close waits for it.
-  reply.header('connection', 'close');
-  reply.header('retry-after', '5');
-  return sendRpcError(reply, 503, JSONRPC_SERVER_ERROR, 'the proxy is shutting down; retry later');
 }

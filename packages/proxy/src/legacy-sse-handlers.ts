@@ -2,15 +2,7 @@ import { pipeline } from 'node:stream';
 import type { ChallengeContext } from '@portcullis/resource-server';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { logDecision } from './auth-decision.js';
-import {
-  clientGone,
-  pipeWholeAnswer,
-  sendRejectedIdentity,
-  sendShuttingDown,
-  sendUpstreamFailure,
-  sendUpstreamStepUp,
-  upstreamStepUp,
-} from './forward.js';
+import { pipeWholeAnswer } from './forward.js';
 import {
   clientResponseHeaders,
   isEventStream,
@@ -24,6 +16,15 @@ import type { LegacySseSessions } from './legacy-sse-sessions.js';
 import type { ProxyMetrics } from './metrics.js';
 import { type HttpUpstreamOptions, httpUpstreamOf, type ResolvedProxyOptions } from './options.js';
 import type { UpstreamClient, UpstreamResponse } from './upstream.js';
+import { UpstreamExchange } from './upstream-exchange.js';
+import {
+  openExchange,
+  sendRejectedIdentity,
+  sendShuttingDown,
+  sendUpstreamFailure,
+  sendUpstreamStepUp,
+  upstreamStepUp,
+} from './upstream-request.js';
 
 /** What the HTTP+SSE handlers work with. */
 export interface LegacySseContext {
@@ -185,45 +186,21 @@ export function createLegacySseStreamHandler(context: LegacySseContext): Handler
  * the caller.
  */
 export function createLegacyMessageHandler(context: LegacySseContext): Handler {
-  const { options, metrics, inFlight, upstream } = context;
+  const { metrics, inFlight, upstream } = context;
   return async (request, reply) => {
     const { sessionId } = (request.query ?? {}) as { sessionId?: unknown };
     const session = context.sessions.find(sessionId, request.mcpAuth);
     if (session === undefined) throw new Error('the session check must run before the handler');
     const headers = await legacyUpstreamHeaders(context, request);
-    if (clientGone(reply)) {
-      logDecision(request, metrics, undefined, reply.elapsedTime);
-      reply.hijack();
-      return reply;
-    }
-    if (inFlight.closed) return sendShuttingDown(reply);
-    const started = performance.now();
-    const exchange = upstream.forward({
-      method: 'POST',
-      path: session.target,
-      headers,
-      body: request.rawBody,
-    });
-    inFlight.add(exchange);
-    const raw = reply.raw;
-    raw.once('close', () => {
-      if (!raw.writableFinished) exchange.end();
-    });
-    try {
-      await exchange.head;
-    } catch (error) {
-      inFlight.delete(exchange);
-      return sendUpstreamFailure(request, reply, metrics, error, 'legacy SSE upstream request failed');
-    }
+    const exchange = await openExchange(
+      request,
+      reply,
+      context,
+      { method: 'POST', path: session.target, headers, body: request.rawBody },
+      { failure: 'legacy SSE upstream request failed', identityTarget: upstream.origin },
+    );
+    if (!(exchange instanceof UpstreamExchange)) return exchange;
     const { status } = exchange;
-    metrics.upstreamLatency.observe({ status: String(status) }, (performance.now() - started) / 1000);
-    const scopes = upstreamStepUp(status, exchange.headers);
-    if (status === 401 || scopes !== undefined) {
-      exchange.discard();
-      inFlight.delete(exchange);
-      if (scopes !== undefined) return sendUpstreamStepUp(request, reply, scopes, context.challenge);
-      return sendRejectedIdentity(request, reply, metrics, options, upstream.origin);
-    }
     if (status === 404) context.sessions.close(String(sessionId));
     logDecision(request, metrics, status, reply.elapsedTime);
     reply.hijack();

@@ -3,7 +3,6 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { AuthInfo, JSONRPCMessage } from '@modelcontextprotocol/server';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { logDecision } from './auth-decision.js';
-import { clientGone } from './forward.js';
 import type { InFlight, InFlightEntry } from './in-flight.js';
 import {
   JSONRPC_SERVER_ERROR,
@@ -18,6 +17,7 @@ import type { ModernCaller, ModernStdioBridge } from './stdio-modern.js';
 import { describeExit } from './stdio-process.js';
 import { StdioSession, type ToolGate } from './stdio-session.js';
 import { StdioSessionError, type StdioSessions } from './stdio-sessions.js';
+import { clientGone } from './upstream-request.js';
 
 /** The request headers the SDK's session transport and modern handler read. */
 const TRANSPORT_HEADERS = [
