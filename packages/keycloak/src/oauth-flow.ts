@@ -7,8 +7,8 @@ import { HttpSession, requestJson } from './http-session.js';
 
 /**
  * The discovery URLs MCP clients try, in the order they try them, built by `@portcullis/metadata`'s
- * `authorizationServerMetadataUrls` (RFC 8414 §3.1 path insertion keeps the issuer path exactly, trailing slash
- * included). For an issuer without a path, `oidcAppend` equals `oidcInsertion`.
+ * `authorizationServerMetadataUrls` (RFC 8414 §3.1 path insertion: the issuer path without its terminating
+ * slash). For an issuer without a path, `oidcAppend` equals `oidcInsertion`.
  * @throws {KeycloakError} `ERR_PORTCULLIS_KEYCLOAK_INVALID_OPTIONS` when `issuer` is not an http(s) URL without
  *   query or fragment.
  */

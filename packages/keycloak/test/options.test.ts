@@ -60,10 +60,10 @@ describe('discoveryUrls', () => {
     });
   });
 
-  it('delegates to @portcullis/metadata: a trailing slash stays in the inserted path (RFC 8414 §3.1)', () => {
+  it('delegates to @portcullis/metadata: the terminating slash is removed before insertion (RFC 8414 §3.1)', () => {
     expect(discoveryUrls('http://127.0.0.1:8080/realms/mcp/')).toEqual({
-      rfc8414Insertion: 'http://127.0.0.1:8080/.well-known/oauth-authorization-server/realms/mcp/',
-      oidcInsertion: 'http://127.0.0.1:8080/.well-known/openid-configuration/realms/mcp/',
+      rfc8414Insertion: 'http://127.0.0.1:8080/.well-known/oauth-authorization-server/realms/mcp',
+      oidcInsertion: 'http://127.0.0.1:8080/.well-known/openid-configuration/realms/mcp',
       oidcAppend: 'http://127.0.0.1:8080/realms/mcp/.well-known/openid-configuration',
     });
   });
