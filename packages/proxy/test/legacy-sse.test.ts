@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { parseBearerChallenge } from '@portcullis/metadata';
@@ -164,22 +165,28 @@ describe('legacy HTTP+SSE transport (2024-11-05)', () => {
   });
 });
 
+/**
+ * A recorded stack with the legacy transport on, whose upstream opens its SSE stream with an `endpoint` event
+ * and answers each message with `answerMessage`.
+ */
+async function startLegacyStack(answerMessage: (res: ServerResponse) => void) {
+  const recorded = await startRecordedStack({
+    main: (url) => ({ upstream: { url, legacySse: { enabled: true } } }),
+  });
+  recorded.recorder.behaviour = (req, res) => {
+    if (req.method !== 'GET') return answerMessage(res);
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    res.write('event: endpoint\ndata: /messages?sessionId=up-1\n\n');
+  };
+  return { recorded, proxy: recorded.proxies.main as RunningProxy, token: String(recorded.tokens.main) };
+}
+
 describe('legacy HTTP+SSE step-up', () => {
   it("RS-16: turns an upstream insufficient_scope on a message into the proxy's own step-up challenge", async () => {
-    const recorded = await startRecordedStack({
-      main: (url) => ({ upstream: { url, legacySse: { enabled: true } } }),
-    });
-    const proxy = recorded.proxies.main as RunningProxy;
-    const token = String(recorded.tokens.main);
-    recorded.recorder.behaviour = (req, res) => {
-      if (req.method === 'GET') {
-        res.writeHead(200, { 'content-type': 'text/event-stream' });
-        res.write('event: endpoint\ndata: /messages?sessionId=up-1\n\n');
-        return;
-      }
+    const { recorded, proxy, token } = await startLegacyStack((res) => {
       const challenge = 'Bearer error="insufficient_scope", scope="mcp:tools mcp:admin"';
       res.writeHead(403, { 'content-type': 'application/json', 'www-authenticate': challenge }).end('{}');
-    };
+    });
     const events = sseEvents(
       await fetch(`${proxy.url}/sse`, {
         headers: { accept: 'text/event-stream', authorization: `Bearer ${token}` },
@@ -216,19 +223,7 @@ describe('legacy HTTP+SSE step-up', () => {
 
 describe('legacy HTTP+SSE request headers', () => {
   it('[PX-11] never forwards a client Mcp-Session-Id or Last-Event-ID on the legacy routes', async () => {
-    const recorded = await startRecordedStack({
-      main: (url) => ({ upstream: { url, legacySse: { enabled: true } } }),
-    });
-    const proxy = recorded.proxies.main as RunningProxy;
-    const token = String(recorded.tokens.main);
-    recorded.recorder.behaviour = (req, res) => {
-      if (req.method === 'GET') {
-        res.writeHead(200, { 'content-type': 'text/event-stream' });
-        res.write('event: endpoint\ndata: /messages?sessionId=up-1\n\n');
-        return;
-      }
-      res.writeHead(202).end();
-    };
+    const { recorded, proxy, token } = await startLegacyStack((res) => res.writeHead(202).end());
     const foreign = { 'mcp-session-id': 'someone-elses-session', 'last-event-id': 'someone-elses-event' };
     const events = sseEvents(
       await fetch(`${proxy.url}/sse`, {

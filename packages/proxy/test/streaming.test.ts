@@ -36,6 +36,15 @@ afterAll(async () => {
   await stack?.close();
 });
 
+/** Everything `reader` still delivers, as text. */
+async function readToEnd(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<string> {
+  let text = '';
+  for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+    text += new TextDecoder().decode(chunk.value);
+  }
+  return text;
+}
+
 describe('streaming and limits', () => {
   it('streams SSE events as the upstream produces them, without buffering', async () => {
     let release: () => void = () => {};
@@ -55,10 +64,7 @@ describe('streaming and limits', () => {
     const first = await reader.read();
     expect(new TextDecoder().decode(first.value)).toContain('"n":1');
     release();
-    let rest = '';
-    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
-      rest += new TextDecoder().decode(chunk.value);
-    }
+    const rest = await readToEnd(reader);
     expect(rest).toContain('"n":2');
     recorder.behaviour = jsonResult;
   });
@@ -80,10 +86,7 @@ describe('streaming and limits', () => {
     const reader = (res.body as ReadableStream<Uint8Array>).getReader();
     expect(new TextDecoder().decode((await reader.read()).value)).toContain('"n":1');
     release();
-    let rest = '';
-    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
-      rest += new TextDecoder().decode(chunk.value);
-    }
+    const rest = await readToEnd(reader);
     expect(rest).toContain('"n":2');
     recorder.behaviour = jsonResult;
   });

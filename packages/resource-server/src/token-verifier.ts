@@ -34,8 +34,8 @@ export interface TokenVerifier {
   /**
    * Verify `token` and return the `AuthInfo` the MCP SDK hands to handlers. `AuthInfo.token` holds the
    * token's fingerprint, not the token, so that handlers cannot pass it on (MCP forbids token passthrough).
-   * The `AuthInfo` is deeply frozen (its `scopes`, `extra` and every claim; `resource` is a fresh `URL` per
-   * call), so that a handler cannot change what later requests with the same token are allowed to do.
+   * The `AuthInfo` is deeply frozen (its `scopes`, `extra` and every claim; `resource` a fresh `URL` on every
+   * read), so that a handler cannot change what later requests with the same token are allowed to do.
    * @throws {InvalidTokenError} for every reason the token is not acceptable.
    * @throws {TemporarilyUnavailableError} (503) when the JWKS or introspection endpoint cannot be used.
    */
@@ -64,14 +64,11 @@ function describeJoseError(error: unknown): string {
   return 'the access token could not be verified';
 }
 
-/** What `verify` hands out, without `resource` (a URL stays mutable through its setters even when frozen). */
-type VerifiedAuth = Readonly<Omit<AuthInfo, 'resource'>>;
-
 function toAuthInfo(
   claims: Record<string, unknown>,
   fingerprint: string,
   options: VerifierOptions,
-): VerifiedAuth {
+): AuthInfo {
   const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
   const scopes = scopesOf(claims);
   const clientId = str(claims.client_id) ?? str(claims.azp) ?? str(claims.sub) ?? 'unknown';
@@ -83,14 +80,19 @@ function toAuthInfo(
     // Nested claims are frozen in place: they belong to this verification (or to the introspection cache).
     claims: deepFreeze({ ...claims }),
   };
-  return Object.freeze({
+  const auth = {
     token: identity.tokenFingerprint,
     clientId,
     scopes: Object.freeze(scopes) as string[],
     expiresAt: typeof claims.exp === 'number' ? claims.exp : undefined,
     resourceMetadataUrl: options.resourceMetadataUrl,
     extra: Object.freeze({ ...identity }),
-  });
+  };
+  // A URL changes through its setters even when frozen: every read gets its own, so the frozen AuthInfo can
+  // be shared between requests as it is.
+  const resource = options.resource;
+  Object.defineProperty(auth, 'resource', { enumerable: true, get: () => new URL(resource) });
+  return Object.freeze(auth) as AuthInfo;
 }
 
 function checkIntrospection(answer: IntrospectionResponse, options: VerifierOptions, now: number): void {
@@ -190,17 +192,13 @@ export function tokenVerifierFor(options: VerifierOptions): TokenVerifier {
       : introspectJwts
         ? Math.min(jwt.verifiedCacheTtlMs, options.introspection?.cacheMaxTtlMs ?? 0)
         : jwt.verifiedCacheTtlMs;
-  const verified = new Map<string, { until: number; auth: VerifiedAuth }>();
-  const remember = (key: string, auth: VerifiedAuth) => {
+  const verified = new Map<string, { until: number; auth: AuthInfo }>();
+  const remember = (key: string, auth: AuthInfo) => {
     if (jwt === undefined || verifiedTtlMs === 0 || auth.expiresAt === undefined) return;
     const until = Math.min(now() + verifiedTtlMs, auth.expiresAt * 1000);
     if (verified.size >= jwt.verifiedCacheMax) verified.delete(verified.keys().next().value as string);
     verified.set(key, { until, auth });
   };
-
-  // Everything in a verified AuthInfo is frozen and may be shared between requests, except `resource`.
-  const handOut = (auth: VerifiedAuth): AuthInfo =>
-    Object.freeze({ ...auth, resource: new URL(options.resource) });
 
   return {
     async verify(token) {
@@ -208,7 +206,7 @@ export function tokenVerifierFor(options: VerifierOptions): TokenVerifier {
       const key = hash('sha256', token, 'base64url');
       const hit = verified.get(key);
       if (hit !== undefined) {
-        if (hit.until > now()) return handOut(hit.auth);
+        if (hit.until > now()) return hit.auth;
         verified.delete(key);
       }
       const fingerprint = fingerprintOfDigest(Buffer.from(key, 'base64url'));
@@ -224,11 +222,11 @@ export function tokenVerifierFor(options: VerifierOptions): TokenVerifier {
           }
         }
         remember(key, auth);
-        return handOut(auth);
+        return auth;
       }
       const answer = await introspectOrFail(introspect, token);
       checkIntrospection(answer, options, now());
-      return handOut(toAuthInfo({ ...answer }, fingerprint, options));
+      return toAuthInfo({ ...answer }, fingerprint, options);
     },
   };
 }

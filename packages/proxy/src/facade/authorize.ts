@@ -53,9 +53,9 @@ function single(query: Query, name: string): string | undefined | null {
 export async function startRelay(
   context: FacadeContext,
   pending: PendingAuthorization,
-  client: FacadeClient,
 ): Promise<{ target: string; setCookie: string }> {
-  const upstream = await context.upstreams.for(client);
+  const { client_id, client_name, cimd } = pending;
+  const upstream = await context.upstreams.for({ client_id, client_name, cimd } as FacadeClient);
   const relayState = randomId();
   const binding = bindRelayToBrowser(relayState, context.facade.ttl.requestMs);
   await context.store.set(
@@ -134,6 +134,7 @@ async function authorize(context: FacadeContext, request: FastifyRequest, reply:
   const pending: PendingAuthorization = {
     client_id: client.client_id,
     client_name: client.client_name,
+    cimd: client.cimd,
     redirect_uri: redirectUri,
     redirect_uri_given: given !== undefined,
     state,
@@ -170,7 +171,7 @@ async function authorize(context: FacadeContext, request: FastifyRequest, reply:
       }),
     );
   }
-  const relay = await startRelay(context, pending, client);
+  const relay = await startRelay(context, pending);
   return reply
     .header('set-cookie', relay.setCookie)
     .header('cache-control', 'no-store')
@@ -226,15 +227,7 @@ async function decide(context: FacadeContext, request: FastifyRequest, reply: Fa
   }
   const cookie = readCookie(request.headers.cookie, CONSENT_COOKIE);
   const approval = await context.consent.approve(cookie, authorization.client_id);
-  let client: FacadeClient;
-  try {
-    client = await context.clients.find(authorization.client_id);
-  } catch (error) {
-    if (error instanceof InvalidClientError)
-      return sendErrorPage(reply, 400, 'invalid_client', error.message);
-    throw error;
-  }
-  const relay = await startRelay(context, authorization, client);
+  const relay = await startRelay(context, authorization);
   return reply
     .header('set-cookie', [approval, relay.setCookie])
     .header('cache-control', 'no-store')

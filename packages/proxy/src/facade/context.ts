@@ -28,6 +28,8 @@ export interface FacadeContext {
 export interface PendingAuthorization {
   readonly client_id: string;
   readonly client_name?: string | undefined;
+  /** True for a client ID metadata document (its first IdP client counts against `maxClients`). */
+  readonly cimd?: boolean | undefined;
   readonly redirect_uri: string;
   /** False when the request left `redirect_uri` out (one registered): then `/token` need not send it either. */
   readonly redirect_uri_given?: boolean | undefined;

@@ -1,4 +1,5 @@
 import { NS, randomId, secretMatches, sha256 } from './clients.js';
+import { readCookie } from './consent-cookie.js';
 
 /**
  * The cookie that ties an authorization relayed to the IdP to the browser that started it. Its name carries
@@ -34,15 +35,9 @@ export function relayCookieMatches(
   relayState: string,
   browser: string | undefined,
 ): boolean {
-  if (browser === undefined || cookieHeader === undefined) return false;
-  const name = relayCookieName(relayState);
-  for (const part of cookieHeader.split(';')) {
-    const index = part.indexOf('=');
-    if (index > 0 && part.slice(0, index).trim() === name) {
-      return secretMatches(part.slice(index + 1).trim(), browser);
-    }
-  }
-  return false;
+  if (browser === undefined) return false;
+  const nonce = readCookie(cookieHeader, relayCookieName(relayState));
+  return nonce !== undefined && secretMatches(nonce, browser);
 }
 
 /** The `Set-Cookie` value that removes the relay cookie of `relayState` once the callback has used it. */
