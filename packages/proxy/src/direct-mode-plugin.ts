@@ -13,6 +13,7 @@ import { createStdioHandler } from './stdio-handler.js';
 import { ModernStdioBridge } from './stdio-modern.js';
 import type { ToolGate } from './stdio-session.js';
 import { StdioSessions } from './stdio-sessions.js';
+import { createStreamTokenGuard } from './stream-token.js';
 import type { UpstreamClient } from './upstream.js';
 
 declare module 'fastify' {
@@ -48,6 +49,7 @@ export interface DirectModePluginOptions {
 export const directModePlugin = fp(
   async (app: FastifyInstance, context: DirectModePluginOptions) => {
     const { upstream } = context;
+    const streamTokens = createStreamTokenGuard(context.options, app.tokenVerifier, context.metrics);
     if (upstream instanceof StdioSessions) {
       const policy = app.scopePolicy;
       const configured = context.options.upstream;
@@ -58,7 +60,7 @@ export const directModePlugin = fp(
       const modern = new ModernStdioBridge(upstream, context.options.sessions.idleMs, app.log, toolGate);
       app.decorate('reloadKeys', async () => undefined);
       app.addHook('onClose', async () => modern.close());
-      const handler = createStdioHandler({ ...context, stdio: upstream, modern, toolGate });
+      const handler = createStdioHandler({ ...context, stdio: upstream, modern, toolGate, streamTokens });
       await app.register(mcpProxyPlugin, { ...context, handler });
       return;
     }
@@ -91,10 +93,10 @@ export const directModePlugin = fp(
         .type('application/jwk-set+json')
         .send(JSON.stringify(identity.jwks)),
     );
-    const handler = createForwardHandler({ ...context, upstream, identity });
+    const handler = createForwardHandler({ ...context, upstream, identity, streamTokens });
     await app.register(mcpProxyPlugin, { ...context, handler });
     if (httpUpstreamOf(context.options).legacySse.enabled) {
-      await app.register(legacySsePlugin, { ...context, identity });
+      await app.register(legacySsePlugin, { ...context, identity, streamTokens });
     }
   },
   {

@@ -19,6 +19,7 @@ import {
   type SessionBindings,
   sendStoreUnavailable,
 } from './sessions.js';
+import { isOpenEndedStream, type StreamTokenGuard } from './stream-token.js';
 import type { UpstreamClient } from './upstream.js';
 import { UpstreamExchange } from './upstream-exchange.js';
 import { openExchange } from './upstream-request.js';
@@ -32,6 +33,7 @@ export interface ForwardContext {
   readonly metrics: ProxyMetrics;
   readonly inFlight: InFlight;
   readonly challenge: ChallengeContext;
+  readonly streamTokens: StreamTokenGuard;
 }
 
 declare module 'fastify' {
@@ -152,7 +154,13 @@ export function createForwardHandler(context: ForwardContext) {
     responseHeaders['x-accel-buffering'] = 'no';
     raw.writeHead(status, responseHeaders);
     raw.flushHeaders();
+    const unwatch = isOpenEndedStream(request)
+      ? context.streamTokens.watch(request, () => {
+          exchange.end();
+        })
+      : undefined;
     exchange.pipeTo(raw, false, () => {
+      unwatch?.();
       inFlight.delete(exchange);
       metrics.openStreams.dec();
       release?.();

@@ -15,6 +15,7 @@ import { EndpointRewriter } from './legacy-sse-rewrite.js';
 import type { LegacySseSessions } from './legacy-sse-sessions.js';
 import type { ProxyMetrics } from './metrics.js';
 import { type HttpUpstreamOptions, httpUpstreamOf, type ResolvedProxyOptions } from './options.js';
+import type { StreamTokenGuard } from './stream-token.js';
 import type { UpstreamClient, UpstreamResponse } from './upstream.js';
 import { UpstreamExchange } from './upstream-exchange.js';
 import {
@@ -35,6 +36,7 @@ export interface LegacySseContext {
   readonly metrics: ProxyMetrics;
   readonly inFlight: InFlight;
   readonly challenge: ChallengeContext;
+  readonly streamTokens: StreamTokenGuard;
 }
 
 type Handler = (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
@@ -157,6 +159,7 @@ export function createLegacySseStreamHandler(context: LegacySseContext): Handler
     };
     inFlight.add(live);
     metrics.openStreams.inc();
+    const unwatch = context.streamTokens.watch(request, () => live.end());
     logDecision(request, metrics, 200, reply.elapsedTime);
     // Hijacked so that the headers leave at once, before the first event.
     reply.hijack();
@@ -167,6 +170,7 @@ export function createLegacySseStreamHandler(context: LegacySseContext): Handler
     raw.writeHead(200, { ...headers, 'x-accel-buffering': 'no' });
     raw.flushHeaders();
     pipeline(response.body, rewriter, raw, (error) => {
+      unwatch();
       inFlight.delete(live);
       metrics.openStreams.dec();
       if (sessionId !== undefined) sessions.close(sessionId);

@@ -11,6 +11,7 @@ import { LegacySseSessions } from './legacy-sse-sessions.js';
 import { mcpCallOf, originCheck, setUpMcpScope } from './mcp-scope.js';
 import type { ProxyMetrics } from './metrics.js';
 import { httpUpstreamOf, type ResolvedProxyOptions } from './options.js';
+import type { StreamTokenGuard } from './stream-token.js';
 import { UpstreamClient } from './upstream.js';
 
 /** Options of {@link legacySsePlugin}. `mcpAuthPlugin` of the resource-server kit must be registered first. */
@@ -20,6 +21,7 @@ export interface LegacySsePluginOptions {
   readonly metrics: ProxyMetrics;
   readonly inFlight: InFlight;
   readonly challenge: ChallengeContext;
+  readonly streamTokens: StreamTokenGuard;
 }
 
 /**

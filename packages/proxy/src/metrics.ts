@@ -15,6 +15,8 @@ export interface ProxyMetrics {
   readonly upstreamErrors: Counter<'kind'>;
   /** Responses currently streaming from the upstream. */
   readonly openStreams: Gauge;
+  /** Open-ended streams the proxy ended because their token expired or is no longer active, by reason. */
+  readonly streamsEnded: Counter<'reason'>;
   /** Child processes of a stdio upstream (one per session or 2026-07-28 caller). */
   readonly stdioProcesses: Gauge;
   /** Facade: IdP clients handled by the RFC 7592 cleanup, by outcome (`deleted`, `retried`, `dropped`). */
@@ -65,6 +67,12 @@ export function createProxyMetrics(): ProxyMetrics {
     openStreams: new Gauge({
       name: 'portcullis_proxy_open_streams',
       help: 'Responses currently streaming from the upstream',
+      registers,
+    }),
+    streamsEnded: new Counter({
+      name: 'portcullis_proxy_streams_ended_total',
+      help: 'Open-ended streams ended by the proxy because the token that opened them expired or is no longer active',
+      labelNames: ['reason'],
       registers,
     }),
     stdioProcesses: new Gauge({

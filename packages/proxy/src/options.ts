@@ -53,6 +53,8 @@ export const DEFAULT_BODY_BYTES = 4 * 1024 * 1024;
 export const DEFAULT_SESSION_IDLE_MS = 30 * 60_000;
 /** Default time in-flight requests get to finish on shutdown before streams are ended, in milliseconds. */
 export const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
+/** Default interval at which an open stream's token is checked again at the IdP (`idp.introspection`), in ms. */
+export const DEFAULT_STREAM_RECHECK_MS = 60_000;
 /** Default timeout of each `/readyz` probe, in milliseconds. */
 export const DEFAULT_READINESS_TIMEOUT_MS = 2_000;
 /** Default upper bound on how long an IdP introspection answer is trusted (`idp.introspection`), in ms. */
@@ -143,6 +145,21 @@ export const directOptionsSchema = z.strictObject({
   sessions: z
     .strictObject({ idleMs: z.number().int().positive().default(DEFAULT_SESSION_IDLE_MS) })
     .default({ idleMs: DEFAULT_SESSION_IDLE_MS }),
+  /**
+   * Open-ended streams (SSE `GET` streams, 2026-07-28 `subscriptions/listen`, the 2024-11-05 SSE stream) live
+   * no longer than the token that opened them: they end when it expires (`endAtTokenExpiry`) and, with
+   * `idp.introspection`, when a check every `recheckMs` (0: never) finds it no longer active.
+   */
+  streams: z
+    .strictObject({
+      endAtTokenExpiry: z.boolean().default(true),
+      recheckMs: z
+        .number()
+        .int()
+        .refine((ms) => ms === 0 || ms >= 1000, 'streams.recheckMs must be 0 (never) or at least 1000 ms')
+        .default(DEFAULT_STREAM_RECHECK_MS),
+    })
+    .default({ endAtTokenExpiry: true, recheckMs: DEFAULT_STREAM_RECHECK_MS }),
   shutdown: z
     .strictObject({ drainTimeoutMs: z.number().int().min(0).default(DEFAULT_DRAIN_TIMEOUT_MS) })
     .default({ drainTimeoutMs: DEFAULT_DRAIN_TIMEOUT_MS }),

@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import {
   createRedactingLogger,
   hostGuard,
@@ -138,10 +139,20 @@ export function createProxyServer(input: ProxyOptionsInput): FastifyInstance {
   const challenge = { resourceMetadataUrl: rs.resourceMetadataUrl, defaultScopes: rs.scopes.default };
 
   app.addHook('onRequest', hostGuard(options.allowedHosts));
+  // Connections that have not sent a request yet (a browser's preconnect, a client's spare socket) are not
+  // "idle" to Node.js: they would hold close() until the server's headers timeout (60 s) ends them.
+  const connections = new Set<Socket>();
+  app.server.on('connection', (socket: Socket) => {
+    connections.add(socket);
+    socket.once('close', () => connections.delete(socket));
+  });
   app.addHook('preClose', async () => {
     void inFlight.drain(options.shutdown.drainTimeoutMs).then((ended) => {
       if (ended > 0) app.log.info({ ended }, 'shutdown: ended open streams after the drain timeout');
-      setImmediate(() => app.server.closeIdleConnections());
+      setImmediate(() => {
+        app.server.closeIdleConnections();
+        for (const socket of connections) if (socket.bytesRead === 0) socket.destroy();
+      });
     });
   });
   app.addHook('onClose', async () => {

@@ -17,6 +17,7 @@ import type { ModernCaller, ModernStdioBridge } from './stdio-modern.js';
 import { describeExit } from './stdio-process.js';
 import { StdioSession, type ToolGate } from './stdio-session.js';
 import { StdioSessionError, type StdioSessions } from './stdio-sessions.js';
+import { isOpenEndedStream, type StreamTokenGuard } from './stream-token.js';
 import { clientGone } from './upstream-request.js';
 
 /** The request headers the SDK's session transport and modern handler read. */
@@ -39,6 +40,7 @@ export interface StdioHandlerContext {
   readonly toolGate: ToolGate | undefined;
   readonly metrics: ProxyMetrics;
   readonly inFlight: InFlight;
+  readonly streamTokens: StreamTokenGuard;
 }
 
 function single(value: string | string[] | undefined): string | undefined {
@@ -95,7 +97,12 @@ function sendResponse(reply: FastifyReply, response: Response, context: StdioHan
   };
   context.inFlight.add(live);
   if (streaming) context.metrics.openStreams.inc();
+  const unwatch =
+    streaming && isOpenEndedStream(reply.request)
+      ? context.streamTokens.watch(reply.request, live.end)
+      : undefined;
   body.once('close', () => {
+    unwatch?.();
     context.inFlight.delete(live);
     if (streaming) context.metrics.openStreams.dec();
   });

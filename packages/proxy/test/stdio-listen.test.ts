@@ -27,7 +27,11 @@ let stdinLog: string;
 beforeAll(async () => {
   issuer = await startLocalIssuer();
   stdinLog = join(await mkdtemp(join(tmpdir(), 'portcullis-listen-')), 'stdin.log');
-  proxy = await startStdioProxy(issuer, { env: { FIXTURE_STDIN_LOG: stdinLog } }, { idleMs: 400 });
+  proxy = await startStdioProxy(
+    issuer,
+    { env: { FIXTURE_STDIN_LOG: stdinLog } },
+    { idleMs: 400, clockToleranceSec: 0 },
+  );
 });
 afterAll(async () => {
   await proxy?.close();
@@ -123,6 +127,20 @@ describe('stdio upstream, 2026-07-28: subscriptions/listen', () => {
     } finally {
       await client.close();
     }
+  });
+
+  it('[RS-12] ends a listen stream when its token expires, and unsubscribes its resources at the child', async () => {
+    const unsubscribedBefore = (await childRequests('resources/unsubscribe')).length;
+    const res = await modernCall(proxy.mcp, await issuer.tokenExpiringIn(proxy.mcp, 'listen-expiring', 2), {
+      method: 'subscriptions/listen',
+      params: { notifications: { resourceSubscriptions: [COUNTER] } },
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    await res.text(); // ends once the token has expired
+    await childRequestsReach('resources/unsubscribe', unsubscribedBefore + 1);
+    expect((await childRequests('resources/unsubscribe')).at(-1)?.params?.uri).toBe(COUNTER);
+    expect(proxy.logText()).toContain('stream ended: the token that opened it expired');
   });
 
   it("answers a listen request with the child's refusal to subscribe a resource", async () => {

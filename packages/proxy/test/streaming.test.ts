@@ -2,10 +2,11 @@ import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '@portcullis/test-support';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProxyServer, type ReadinessCheck } from '../src/index.js';
-import { PING, post, type RunningProxy, rpcError } from './helpers/proxy.js';
+import { PING, post, type RunningProxy, rpcError, startProxy } from './helpers/proxy.js';
 import { jsonResult, type RecordingUpstream } from './helpers/recording-upstream.js';
 import { type RecordedStack, startRecordedStack } from './helpers/stacks.js';
 
@@ -282,6 +283,30 @@ describe('operations', () => {
     } finally {
       socket.destroy();
       recorder.behaviour = jsonResult;
+    }
+  });
+
+  it('close() is not held by a connection that never sent a request (a preconnect)', async () => {
+    const port = await freePort();
+    const idle = await startProxy(port, {
+      idp: { issuer: stack.idp.issuer, jwksUri: `${stack.idp.issuer}/jwks` },
+      upstream: { url: recorder.url },
+      shutdown: { drainTimeoutMs: 100 },
+    });
+    const socket = connect(port, '127.0.0.1');
+    const gone = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    try {
+      await new Promise((resolve) => socket.once('connect', resolve));
+      let closed = false;
+      void idle.close().then(() => {
+        closed = true;
+      });
+      // Node.js ends such a connection only at its headers timeout (60 s); the proxy ends it after the drain.
+      await gone;
+      for (let i = 0; i < 100 && !closed; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(closed).toBe(true);
+    } finally {
+      socket.destroy();
     }
   });
 });

@@ -21,6 +21,8 @@ export interface LocalIssuer {
   readonly jwksUri: string;
   /** A valid access token for `audience` and subject `sub` (client `client-of-<sub>`, scope `mcp:tools` unless given). */
   token(audience: string, sub: string, scope?: string): Promise<string>;
+  /** Like {@link token}, expiring `seconds` from now (its `exp` is whole seconds). */
+  tokenExpiringIn(audience: string, sub: string, seconds: number): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -31,6 +33,13 @@ export async function startLocalIssuer(): Promise<LocalIssuer> {
     jwksUri: shared.jwksUri,
     token: (audience, sub, scope = 'mcp:tools') =>
       shared.sign(audience, { sub, client_id: `client-of-${sub}`, scope }),
+    tokenExpiringIn: (audience, sub, seconds) =>
+      shared.sign(audience, {
+        sub,
+        client_id: `client-of-${sub}`,
+        scope: 'mcp:tools',
+        exp: Math.floor(Date.now() / 1000) + seconds,
+      }),
     close: () => shared.close(),
   };
 }
@@ -46,7 +55,7 @@ export interface StdioProxy {
 export async function startStdioProxy(
   issuer: LocalIssuer,
   upstream: Partial<Omit<StdioUpstreamOptions, 'kind'>> = {},
-  extra: { idleMs?: number; adminTools?: readonly string[] } = {},
+  extra: { idleMs?: number; adminTools?: readonly string[]; clockToleranceSec?: number } = {},
 ): Promise<StdioProxy> {
   const port = await freePort();
   const lines: string[] = [];
@@ -59,7 +68,11 @@ export async function startStdioProxy(
   const app = createProxyServer({
     publicUrl: `http://localhost:${port}`,
     logger: createRedactingLogger({ level: 'debug', destination }),
-    idp: { issuer: issuer.issuer, jwksUri: issuer.jwksUri },
+    idp: {
+      issuer: issuer.issuer,
+      jwksUri: issuer.jwksUri,
+      ...(extra.clockToleranceSec === undefined ? {} : { clockToleranceSec: extra.clockToleranceSec }),
+    },
     upstream: { kind: 'stdio', command: process.execPath, args: [FIXTURE], ...upstream },
     shutdown: { drainTimeoutMs: 200 },
     ...(extra.idleMs === undefined ? {} : { sessions: { idleMs: extra.idleMs } }),
