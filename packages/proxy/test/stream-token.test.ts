@@ -1,10 +1,12 @@
 import type { ServerResponse } from 'node:http';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { type RunningIdp, startIdp } from '@portcullis/idp';
 import { embeddedIdpToken, freePort, type LocalIssuer, startLocalIssuer } from '@portcullis/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProxyServer } from '../src/index.js';
 import { modernCall, post, type RunningProxy, startProxy } from './helpers/proxy.js';
 import { type RecordingUpstream, startRecordingUpstream } from './helpers/recording-upstream.js';
+import { callText, startLocalIssuer as startStdioIssuer, startStdioProxy, until } from './stdio/stack.js';
 
 // Streams live no longer than the token that opened them (options.streams): an SSE GET stream, a 2026-07-28
 // subscriptions/listen stream and the 2024-11-05 SSE stream end when their token expires, while the answer
@@ -260,5 +262,50 @@ describe('options.streams', () => {
         streams: { recheckMs: 500 },
       }),
     ).toThrow(/streams\.recheckMs must be 0 \(never\) or at least 1000 ms/);
+  });
+});
+
+describe('an SDK client reconnects a stream the proxy ended, with a fresh token', () => {
+  it('[RS-12 RS-21] after the proxy ends a 2025-11-25 session's GET stream at expiry, the SDK client opens it again with a fresh token and the session goes on', async () => {
+    const stdioIssuer = await startStdioIssuer();
+    const stdio = await startStdioProxy(stdioIssuer, {}, { clockToleranceSec: 0 });
+    const minted: string[] = [];
+    const client = new Client({ name: 'stream-token-test', version: '1.0.0' });
+    // Every request asks for a token; each lives 2 s at most (its exp is whole seconds), as if refreshed.
+    const transport = new StreamableHTTPClientTransport(new URL(stdio.mcp), {
+      authProvider: {
+        token: async () => {
+          minted.push(await stdioIssuer.tokenExpiringIn(stdio.mcp, 'reconnecting-joe', 2));
+          return minted.at(-1) as string;
+        },
+      },
+    });
+    try {
+      await client.connect(transport);
+      const changes: unknown[] = [];
+      client.setNotificationHandler('notifications/tools/list_changed', () => {
+        changes.push(true);
+      });
+      const gets = () =>
+        stdio
+          .logText()
+          .split('\n')
+          .filter(Boolean)
+          .map((line) => JSON.parse(line) as Record<string, unknown>)
+          .filter((line) => line.event === 'auth_decision' && line.method === 'GET');
+      await until(() => stdio.logText().includes('"reason":"token_expired"'), 10_000);
+      // The client opens its GET stream again (after its reconnection delay), with a token minted since.
+      await until(() => gets().length >= 2, 10_000);
+      const [first, second] = gets();
+      expect(second).toMatchObject({ decision: 'allow', status: 200, subject: 'reconnecting-joe' });
+      expect(second?.tokenSha256).not.toBe(first?.tokenSha256);
+      // The session is intact: calls go on, and the child's list change reaches the client.
+      await callText(client, 'add-tool');
+      await until(() => changes.length === 1, 10_000);
+    } finally {
+      await client.close();
+      await stdio.close();
+      await stdioIssuer.close();
+    }
   });
 });
