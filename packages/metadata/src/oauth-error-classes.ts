@@ -1,3 +1,4 @@
+import { ScopeSyntaxError } from './errors.js';
 import { isOAuthErrorCode, OAuthError, type OAuthErrorCode, type OAuthErrorOptions } from './oauth-errors.js';
 import { formatScope } from './scopes.js';
 
@@ -70,6 +71,8 @@ export class InvalidTokenError extends OAuthError {
 
 /**
  * `insufficient_scope` (403). Carries the scopes the request needs; they become the challenge's `scope`.
+ * @throws {ScopeSyntaxError} when `scopes` is not an array of scope-tokens: checked here, where the mistake
+ * is made, rather than when the challenge is written in an error handler.
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-3.1
  */
 export class InsufficientScopeError extends OAuthError {
@@ -77,6 +80,13 @@ export class InsufficientScopeError extends OAuthError {
 
   constructor(scopes: readonly string[], description?: string, options?: OAuthErrorOptions) {
     super('insufficient_scope', 403, description, options);
+    if (!Array.isArray(scopes)) {
+      // A string would be spread into characters, each a valid one-letter scope.
+      throw new ScopeSyntaxError(
+        `the scopes of insufficient_scope must be an array of scope-tokens, not ${scopes === null ? 'null' : typeof scopes}`,
+      );
+    }
+    formatScope(scopes);
     this.scopes = Object.freeze([...scopes]);
   }
 

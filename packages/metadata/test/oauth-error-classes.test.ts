@@ -25,6 +25,7 @@ import {
   UnsupportedResponseTypeError,
   UseDpopNonceError,
 } from '../src/index.js';
+import { expectCode } from './helpers.js';
 
 const CLASSES = [
   [InvalidRequestError, 'invalid_request', 400],
@@ -75,6 +76,20 @@ describe('OAuth error classes', () => {
     const custom = oauthErrorFromResponse(418, { error: 'teapot', error_uri: 'https://e.example/t' });
     expect(custom.constructor).toBe(OAuthError);
     expect([custom.error, custom.status, custom.error_uri]).toEqual(['teapot', 418, 'https://e.example/t']);
+  });
+
+  it('[RS-16] checks the scopes of insufficient_scope when the error is made, with the typed error', () => {
+    expect(new InsufficientScopeError(['mcp:admin', 'files:read']).scopes).toEqual([
+      'mcp:admin',
+      'files:read',
+    ]);
+    expectCode(() => new InsufficientScopeError(['mcp admin']), 'ERR_PORTCULLIS_METADATA_INVALID_SCOPE');
+    expectCode(() => new InsufficientScopeError(['']), 'ERR_PORTCULLIS_METADATA_INVALID_SCOPE');
+    // A string would otherwise become one scope per character.
+    expectCode(
+      () => new InsufficientScopeError('mcp:admin' as unknown as string[]),
+      'ERR_PORTCULLIS_METADATA_INVALID_SCOPE',
+    );
   });
 
   it('builds errors from codes with createOAuthError', () => {

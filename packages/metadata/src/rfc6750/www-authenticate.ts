@@ -178,7 +178,19 @@ function quote(name: string, value: unknown): string {
   return `${out}"`;
 }
 
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 function formatOne(challenge: AuthChallenge): string {
+  if (!isRecord(challenge)) {
+    throw new WwwAuthenticateFormatError(
+      `a challenge must be an object with a scheme, not ${challenge === null ? 'null' : typeof challenge}`,
+    );
+  }
+  if (challenge.params !== undefined && !isRecord(challenge.params)) {
+    throw new WwwAuthenticateFormatError('the params of a challenge must be an object of name → value');
+  }
   if (typeof challenge.scheme !== 'string' || !TCHAR.test(challenge.scheme)) {
     throw new WwwAuthenticateFormatError(`auth-scheme ${JSON.stringify(challenge.scheme)} is not a token`);
   }
@@ -230,19 +242,26 @@ function check(name: string, value: string, valid: boolean, rule: string): void 
  */
 export function formatBearerChallenge(params: BearerChallengeParams = {}): string {
   const out: Record<string, string> = {};
+  if (!isRecord(params)) {
+    throw new WwwAuthenticateFormatError(
+      'the parameters of a Bearer challenge must be an object of name → value',
+    );
+  }
   for (const [name, value] of Object.entries(params)) {
     if (value === undefined) continue;
     if (typeof value !== 'string') throw new WwwAuthenticateFormatError(`parameter ${name} must be a string`);
-    if (name === 'error' || name === 'error_description') {
+    // auth-param names are case-insensitive (RFC 9110 §11.2): `Error` is checked as `error` is.
+    const key = name.toLowerCase();
+    if (key === 'error' || key === 'error_description') {
       check(
         name,
         value,
         ERROR_CHARS.test(value) && value !== '',
         'must use only %x20-21 / %x23-5B / %x5D-7E',
       );
-    } else if (name === 'error_uri' || name === 'resource_metadata') {
+    } else if (key === 'error_uri' || key === 'resource_metadata') {
       check(name, value, URI_CHARS.test(value) && URL.canParse(value), 'must be an absolute URI');
-    } else if (name === 'scope') {
+    } else if (key === 'scope') {
       check(
         name,
         value,

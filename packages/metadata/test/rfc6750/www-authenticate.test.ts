@@ -130,6 +130,16 @@ describe('formatWwwAuthenticate / formatBearerChallenge', () => {
   });
 
   it.each([
+    ['null', null],
+    ['a string', 'Bearer'],
+    ['a list holding null', [null]],
+    ['params that are a string', { scheme: 'Bearer', params: 'realm' }],
+    ['params that are an array', { scheme: 'Bearer', params: ['realm', 'x'] }],
+  ])('refuses %s as a challenge with its typed error, not a TypeError', (_name, challenge) => {
+    expectCode(() => formatWwwAuthenticate(challenge as unknown as AuthChallenge), FORMAT);
+  });
+
+  it.each([
     ['error with a quote', { error: 'invalid"token' }],
     ['error with a non-ASCII character', { error: 'invalid_tokén' }],
     ['empty error', { error: '' }],
@@ -138,8 +148,18 @@ describe('formatWwwAuthenticate / formatBearerChallenge', () => {
     ['resource_metadata with a space', { resource_metadata: 'https://rs.test/a b' }],
     ['scope with a double space', { scope: 'a  b' }],
     ['a non-string value', { realm: 5 }],
+    ['Error (any letter case) with a quote', { Error: 'invalid"token' }],
+    ['ERROR_DESCRIPTION with a backslash', { ERROR_DESCRIPTION: 'a\\b' }],
+    ['Resource_Metadata that is relative', { Resource_Metadata: '/prm' }],
+    ['Scope with a double space', { Scope: 'a  b' }],
+    ['error twice in two letter cases', { error: 'invalid_token', Error: 'invalid_token' }],
   ])('[RS-15 RS-16] refuses a Bearer challenge with %s', (_name, params) => {
     expectCode(() => formatBearerChallenge(params as never), FORMAT);
+  });
+
+  it('refuses Bearer parameters that are not an object', () => {
+    expectCode(() => formatBearerChallenge(null as never), FORMAT);
+    expectCode(() => formatBearerChallenge('scope' as never), FORMAT);
   });
 });
 
