@@ -2,6 +2,22 @@
 // Any export added here becomes public API. Use named exports, not wildcards.
 
 export { extractBearerToken } from './authorization-header.js';
+export {
+  DEFAULT_ALGORITHMS,
+  DEFAULT_BODY_LIMIT,
+  DEFAULT_CLOCK_TOLERANCE_S,
+  DEFAULT_HTTP_TIMEOUT_MS,
+  DEFAULT_INTROSPECTION_CACHE_MAX_TTL_MS,
+  DEFAULT_JWKS_CACHE_MAX_AGE_MS,
+  DEFAULT_JWKS_COOLDOWN_MS,
+  DEFAULT_MAX_SESSIONS,
+  DEFAULT_MAX_SESSIONS_PER_CALLER,
+  DEFAULT_REQUIRED_SCOPES,
+  DEFAULT_SESSION_IDLE_MS,
+  DEFAULT_VERIFIED_CACHE_MAX,
+  DEFAULT_VERIFIED_CACHE_TTL_MS,
+  MIN_JWKS_COOLDOWN_MS,
+} from './defaults.js';
 export type { ChallengeContext } from './error-handler.js';
 export { bearerChallengeFor, createErrorHandler, sendWireError } from './error-handler.js';
 export type { ResourceServerErrorCode } from './errors.js';
@@ -23,31 +39,10 @@ export { mcpEndpointPlugin } from './mcp-endpoint-plugin.js';
 export type {
   McpServerFactory,
   ResolvedResourceServerOptions,
-  ResolvedTokenVerifierOptions,
   ResourceServerOptionsInput,
   ServerFactoryContext,
-  TokenVerifierOptionsInput,
 } from './options.js';
-export {
-  DEFAULT_ALGORITHMS,
-  DEFAULT_BODY_LIMIT,
-  DEFAULT_CLOCK_TOLERANCE_S,
-  DEFAULT_HTTP_TIMEOUT_MS,
-  DEFAULT_INTROSPECTION_CACHE_MAX_TTL_MS,
-  DEFAULT_JWKS_CACHE_MAX_AGE_MS,
-  DEFAULT_JWKS_COOLDOWN_MS,
-  DEFAULT_MAX_SESSIONS,
-  DEFAULT_MAX_SESSIONS_PER_CALLER,
-  DEFAULT_REQUIRED_SCOPES,
-  DEFAULT_SESSION_IDLE_MS,
-  DEFAULT_VERIFIED_CACHE_MAX,
-  DEFAULT_VERIFIED_CACHE_TTL_MS,
-  MIN_JWKS_COOLDOWN_MS,
-  resolveOptions,
-  resolveTokenVerifierOptions,
-  resourceServerOptionsSchema,
-  tokenVerifierOptionsSchema,
-} from './options.js';
+export { resolveOptions, resourceServerOptionsSchema } from './options.js';
 export type { ProtectedResourcePluginOptions } from './protected-resource-plugin.js';
 export { buildProtectedResourceMetadata, protectedResourcePlugin } from './protected-resource-plugin.js';
 export { hostGuard, originGuard } from './request-guards.js';
@@ -60,3 +55,5 @@ export type { McpSession } from './session-store.js';
 export { newSessionId, SessionStore, sessionOwner } from './session-store.js';
 export type { CallerIdentity, TokenVerifier } from './token-verifier.js';
 export { createTokenVerifier, tokenVerifierFor } from './token-verifier.js';
+export type { ResolvedTokenVerifierOptions, TokenVerifierOptionsInput } from './token-verifier-options.js';
+export { resolveTokenVerifierOptions, tokenVerifierOptionsSchema } from './token-verifier-options.js';

@@ -7,39 +7,23 @@ import {
 } from '@portcullis/metadata';
 import type { FastifyBaseLogger } from 'fastify';
 import { z } from 'zod';
+import {
+  DEFAULT_ALGORITHMS,
+  DEFAULT_BODY_LIMIT,
+  DEFAULT_CLOCK_TOLERANCE_S,
+  DEFAULT_HTTP_TIMEOUT_MS,
+  DEFAULT_INTROSPECTION_CACHE_MAX_TTL_MS,
+  DEFAULT_JWKS_CACHE_MAX_AGE_MS,
+  DEFAULT_JWKS_COOLDOWN_MS,
+  DEFAULT_MAX_SESSIONS,
+  DEFAULT_MAX_SESSIONS_PER_CALLER,
+  DEFAULT_REQUIRED_SCOPES,
+  DEFAULT_SESSION_IDLE_MS,
+  DEFAULT_VERIFIED_CACHE_MAX,
+  DEFAULT_VERIFIED_CACHE_TTL_MS,
+  MIN_JWKS_COOLDOWN_MS,
+} from './defaults.js';
 import { InvalidOptionsError } from './errors.js';
-
-/** Default clock skew accepted on `exp`, `nbf` and `iat`, in seconds. */
-export const DEFAULT_CLOCK_TOLERANCE_S = 5;
-/** Default minimum time between two JWKS refetches caused by an unknown `kid`, in milliseconds. */
-export const DEFAULT_JWKS_COOLDOWN_MS = 30_000;
-/**
- * Smallest accepted `jwt.cooldownMs`: below it, tokens with made-up `kid`s (or a JWKS endpoint that is down)
- * would make the resource server call the JWKS endpoint on nearly every request.
- */
-export const MIN_JWKS_COOLDOWN_MS = 1_000;
-/** Default age after which the cached JWKS is refreshed, in milliseconds. */
-export const DEFAULT_JWKS_CACHE_MAX_AGE_MS = 600_000;
-/** Default timeout of a JWKS or introspection request, in milliseconds. */
-export const DEFAULT_HTTP_TIMEOUT_MS = 5_000;
-/** Default upper bound on how long an introspection answer is cached, in milliseconds. */
-export const DEFAULT_INTROSPECTION_CACHE_MAX_TTL_MS = 60_000;
-/** Default time a verified JWT stays in the verification cache, in milliseconds (never past `exp`). */
-export const DEFAULT_VERIFIED_CACHE_TTL_MS = 60_000;
-/** Default number of verified JWTs kept in the verification cache. */
-export const DEFAULT_VERIFIED_CACHE_MAX = 10_000;
-/** Asymmetric JWS algorithms accepted by default. `none` and HS* are never in this list. */
-export const DEFAULT_ALGORITHMS = Object.freeze(['RS256', 'PS256', 'ES256', 'ES384', 'EdDSA'] as const);
-/** Default scopes every MCP request needs. */
-export const DEFAULT_REQUIRED_SCOPES = Object.freeze(['mcp:tools'] as const);
-/** Default limit on concurrent 2025-era sessions. */
-export const DEFAULT_MAX_SESSIONS = 1_000;
-/** Default limit on concurrent 2025-era sessions of one caller. */
-export const DEFAULT_MAX_SESSIONS_PER_CALLER = 20;
-/** Default idle time after which a 2025-era session is closed, in milliseconds. */
-export const DEFAULT_SESSION_IDLE_MS = 30 * 60_000;
-/** Default request body limit, in bytes (the SDK's own limit). */
-export const DEFAULT_BODY_LIMIT = 4 * 1024 * 1024;
 
 const SYMMETRIC = /^HS\d+$/;
 
@@ -76,7 +60,7 @@ function secureUrl(what: string) {
 }
 
 /** The options' fields; {@link resourceServerOptionsSchema} adds the checks across fields. */
-const resourceServerOptionsShape = z.strictObject({
+export const resourceServerOptionsShape = z.strictObject({
   /** Canonical URL of the MCP endpoint, e.g. `https://mcp.example.com/mcp`; PRM `resource` and token `aud`. */
   resource: secureUrl('resource').refine((v) => {
     try {
@@ -200,7 +184,7 @@ const resourceServerOptionsShape = z.strictObject({
 });
 
 /** Combinations of token options that contradict each other. */
-function checkTokenOptions(
+export function checkTokenOptions(
   o: { jwt?: unknown; introspection?: { jwts: boolean } | undefined },
   ctx: z.core.$RefinementCtx,
 ): void {
@@ -241,51 +225,8 @@ export type ResolvedResourceServerOptions = Readonly<
   }
 >;
 
-/** The part of the options a token verifier needs. */
-export const tokenVerifierOptionsSchema = resourceServerOptionsShape
-  .pick({
-    resource: true,
-    authorizationServers: true,
-    issuers: true,
-    jwt: true,
-    introspection: true,
-    now: true,
-  })
-  .superRefine(checkTokenOptions);
-
-/** Options of {@link createTokenVerifier} as written by the developer. */
-export type TokenVerifierOptionsInput = z.input<typeof tokenVerifierOptionsSchema>;
-
-/** What the verifier works with once validated. */
-export type ResolvedTokenVerifierOptions = Pick<
-  ResolvedResourceServerOptions,
-  'resource' | 'issuers' | 'jwt' | 'introspection' | 'resourceMetadataUrl' | 'now'
->;
-
-/**
- * Validate the verifier part of the options.
- * @throws {InvalidOptionsError} listing every problem with its path.
- */
-export function resolveTokenVerifierOptions(input: unknown): ResolvedTokenVerifierOptions {
-  const parsed = tokenVerifierOptionsSchema.safeParse(input);
-  if (!parsed.success) throw new InvalidOptionsError(parsed.error.issues.map(formatIssue));
-  const o = parsed.data;
-  if (o.jwt === undefined && o.introspection === undefined) {
-    throw new InvalidOptionsError([
-      'jwt or introspection must be configured so that access tokens can be verified',
-    ]);
-  }
-  return Object.freeze({
-    resource: o.resource,
-    issuers: Object.freeze([...(o.issuers ?? o.authorizationServers)]),
-    jwt: o.jwt,
-    introspection: o.introspection,
-    resourceMetadataUrl: protectedResourceMetadataUrls(o.resource)[0] ?? '',
-    ...(o.now === undefined ? {} : { now: o.now }),
-  });
-}
-
-function formatIssue(issue: z.core.$ZodIssue): string {
+/** One zod issue as a message that starts with its path. */
+export function formatIssue(issue: z.core.$ZodIssue): string {
   const path = issue.path.map(String).join('.');
   const message = issue.message;
   if (path === '') return message;

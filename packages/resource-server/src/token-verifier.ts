@@ -5,12 +5,12 @@ import { AuthorizationServerUnavailableError, invalidToken } from './errors.js';
 import { createIntrospector, type IntrospectionResponse, type Introspector } from './introspection.js';
 import { createResilientJwks, JwksUnavailableError } from './jwks.js';
 import { fingerprintOfDigest } from './logging.js';
+import { checkTyp, deepFreeze, introspectOrFail, scopesOf } from './token-checks.js';
 import {
   type ResolvedTokenVerifierOptions,
   resolveTokenVerifierOptions,
   type TokenVerifierOptionsInput,
-} from './options.js';
-import { checkTyp, deepFreeze, introspectOrFail, scopesOf } from './token-checks.js';
+} from './token-verifier-options.js';
 
 /** The caller's identity as handed to tool handlers in `AuthInfo.extra` (`ctx.http?.authInfo?.extra`). */
 export interface CallerIdentity {
