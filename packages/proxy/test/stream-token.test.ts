@@ -266,7 +266,7 @@ describe('options.streams', () => {
 });
 
 describe('an SDK client reconnects a stream the proxy ended, with a fresh token', () => {
-  it('[RS-12 RS-21] after the proxy ends a 2025-11-25 session's GET stream at expiry, the SDK client opens it again with a fresh token and the session goes on', async () => {
+  it("[RS-12 RS-21] after the proxy ends a 2025-11-25 session's GET stream at expiry, the SDK client opens it again with a fresh token and the session goes on", async () => {
     const stdioIssuer = await startStdioIssuer();
     const stdio = await startStdioProxy(stdioIssuer, {}, { clockToleranceSec: 0 });
     const minted: string[] = [];
@@ -302,6 +302,38 @@ describe('an SDK client reconnects a stream the proxy ended, with a fresh token'
       // The session is intact: calls go on, and the child's list change reaches the client.
       await callText(client, 'add-tool');
       await until(() => changes.length === 1, 10_000);
+    } finally {
+      await client.close();
+      await stdio.close();
+      await stdioIssuer.close();
+    }
+  });
+  it('[RS-12] a 2026-07-28 listen stream the proxy ended at expiry closes the SDK subscription; listening again with a fresh token works', async () => {
+    const stdioIssuer = await startStdioIssuer();
+    const stdio = await startStdioProxy(stdioIssuer, {}, { clockToleranceSec: 0 });
+    const client = new Client(
+      { name: 'stream-token-test', version: '1.0.0' },
+      { versionNegotiation: { mode: { pin: '2026-07-28' } } },
+    );
+    const transport = new StreamableHTTPClientTransport(new URL(stdio.mcp), {
+      authProvider: { token: () => stdioIssuer.tokenExpiringIn(stdio.mcp, 'relistening-joe', lifetime) },
+    });
+    let lifetime = 2;
+    try {
+      await client.connect(transport);
+      const changes: unknown[] = [];
+      client.setNotificationHandler('notifications/tools/list_changed', () => {
+        changes.push(true);
+      });
+      const first = await client.listen({ toolsListChanged: true });
+      // The SDK does not listen again by itself: the subscription reports the server's end as 'remote'.
+      expect(await first.closed).toBe('remote');
+      expect(stdio.logText()).toContain('stream ended: the token that opened it expired');
+      lifetime = 300; // the refreshed token
+      const second = await client.listen({ toolsListChanged: true });
+      await callText(client, 'add-tool');
+      await until(() => changes.length === 1, 10_000);
+      await second.close();
     } finally {
       await client.close();
       await stdio.close();
