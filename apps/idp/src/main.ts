@@ -1,5 +1,6 @@
 import { type IdpLogger, startIdp } from '@portcullis/idp';
 import { pino } from 'pino';
+import { answerWithoutRunning } from './cli.js';
 import { runKeycloak } from './keycloak.js';
 import { optionsFromEnv } from './options.js';
 
@@ -31,16 +32,30 @@ function stopOnSignal(stop: () => Promise<void>): void {
   close = stop;
   if (stopRequested) shutdown();
 }
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (stopRequested) return;
-    stopRequested = true;
-    log.info({ signal }, close ? 'stopping' : 'stopping once the start has finished');
-    shutdown();
-  });
+
+// `--help`, `--version` or an argument this app does not take: answer and start nothing.
+const answer = answerWithoutRunning(process.argv.slice(2));
+if (answer === undefined) await start();
+else {
+  process.stdout.write(answer.stdout);
+  process.stderr.write(answer.stderr);
+  process.exitCode = answer.exitCode;
 }
 
-if (process.env.PORTCULLIS_IDP === 'keycloak') {
+async function start(): Promise<void> {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (stopRequested) return;
+      stopRequested = true;
+      log.info({ signal }, close ? 'stopping' : 'stopping once the start has finished');
+      shutdown();
+    });
+  }
+  if (process.env.PORTCULLIS_IDP === 'keycloak') await runKeycloakMode();
+  else await runEmbedded();
+}
+
+async function runKeycloakMode(): Promise<void> {
   try {
     const keycloak = await runKeycloak(process.env, log);
     // Nothing else holds the event loop once the container runs: keep the process (and so the container) alive
@@ -54,8 +69,6 @@ if (process.env.PORTCULLIS_IDP === 'keycloak') {
     log.fatal({ error: error instanceof Error ? error.message : String(error) }, 'cannot start Keycloak');
     process.exit(1);
   }
-} else {
-  await runEmbedded();
 }
 
 async function runEmbedded(): Promise<void> {

@@ -1,3 +1,4 @@
+import { answerWithoutRunning } from './cli.js';
 import { ENV_PREFIX, type MainConfig, mainConfigSchema } from './options.js';
 import { createReferenceMcpServer } from './server.js';
 
@@ -25,6 +26,14 @@ export function configFromEnv(env: NodeJS.ProcessEnv): MainConfig {
 }
 
 async function main(): Promise<void> {
+  // `--help`, `--version` or an argument this app does not take: answer and start nothing.
+  const answer = answerWithoutRunning(process.argv.slice(2));
+  if (answer !== undefined) {
+    process.stdout.write(answer.stdout);
+    process.stderr.write(answer.stderr);
+    process.exitCode = answer.exitCode;
+    return;
+  }
   const config = configFromEnv(process.env);
   const app = createReferenceMcpServer(config);
   const close = () => {
