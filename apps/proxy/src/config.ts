@@ -98,7 +98,8 @@ function section(options: Record<string, unknown>, key: string): Record<string, 
  * `PORTCULLIS_PROXY_PORT`, `PORTCULLIS_PROXY_HOST`, `PORTCULLIS_PROXY_PUBLIC_URL` (default
  * `http://localhost:<port>` when neither sets it), `PORTCULLIS_PROXY_UPSTREAM_URL`, `PORTCULLIS_PROXY_IDP_ISSUER`,
  * `PORTCULLIS_PROXY_IDP_JWKS_URI`, `PORTCULLIS_PROXY_IDP_INTROSPECTION_CLIENT_SECRET` and
- * `PORTCULLIS_PROXY_FACADE_STORE_KEY` (secrets kept out of the file),
+ * `PORTCULLIS_PROXY_FACADE_STORE_KEY` and `PORTCULLIS_PROXY_FACADE_PREVIOUS_STORE_KEYS` (comma-separated) (secrets
+ * kept out of the file),
  * `PORTCULLIS_PROXY_IDENTITY_KEY_FILE` and `PORTCULLIS_PROXY_LOG_LEVEL`.
  * A non-loopback bind needs an https public URL (RS-26, RS-31).
  * @throws {ProxyConfigError} naming the argument, file or variable at fault.
@@ -140,6 +141,12 @@ export async function loadConfig(argv: readonly string[], env: Env): Promise<Pro
   }
   if (env.PORTCULLIS_PROXY_FACADE_STORE_KEY !== undefined) {
     section(options, 'facade').storeKey = env.PORTCULLIS_PROXY_FACADE_STORE_KEY;
+  }
+  if (env.PORTCULLIS_PROXY_FACADE_PREVIOUS_STORE_KEYS !== undefined) {
+    // Comma-separated: a key with a comma in it goes in the file instead.
+    section(options, 'facade').previousStoreKeys = env.PORTCULLIS_PROXY_FACADE_PREVIOUS_STORE_KEYS.split(',')
+      .map((key) => key.trim())
+      .filter((key) => key !== '');
   }
   if (env.PORTCULLIS_PROXY_IDENTITY_KEY_FILE !== undefined) {
     const upstream = section(options, 'upstream');

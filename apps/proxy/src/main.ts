@@ -28,7 +28,8 @@ MCP clients see, in front of an MCP server. It listens on 127.0.0.1:9090 unless 
 Environment (overrides the file): PORTCULLIS_PROXY_PORT, PORTCULLIS_PROXY_HOST, PORTCULLIS_PROXY_PUBLIC_URL,
 PORTCULLIS_PROXY_UPSTREAM_URL, PORTCULLIS_PROXY_IDP_ISSUER, PORTCULLIS_PROXY_IDP_JWKS_URI,
 PORTCULLIS_PROXY_IDP_INTROSPECTION_CLIENT_SECRET, PORTCULLIS_PROXY_FACADE_STORE_KEY,
-PORTCULLIS_PROXY_IDENTITY_KEY_FILE, PORTCULLIS_PROXY_LOG_LEVEL (default info).
+PORTCULLIS_PROXY_FACADE_PREVIOUS_STORE_KEYS (comma-separated), PORTCULLIS_PROXY_IDENTITY_KEY_FILE,
+PORTCULLIS_PROXY_LOG_LEVEL (default info).
 
 SIGTERM or SIGINT stops it: no new requests, in-flight ones finish, open streams end after
 shutdown.drainTimeoutMs. SIGHUP reads the identity key files again (upstream.identity.keyFile and

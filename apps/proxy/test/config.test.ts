@@ -87,6 +87,17 @@ describe('portcullis-proxy configuration', () => {
     expect(idp.issuer).toBeTypeOf('string');
   });
 
+  it('takes the facade store keys being rotated out from the environment, comma-separated', async () => {
+    const config = await loadConfig(embedded, {
+      PORTCULLIS_PROXY_FACADE_PREVIOUS_STORE_KEYS:
+        ' first old store key of 32+ characters , ,second old store key of 32+ characters',
+    });
+    expect((config.options.facade as { previousStoreKeys?: unknown }).previousStoreKeys).toEqual([
+      'first old store key of 32+ characters',
+      'second old store key of 32+ characters',
+    ]);
+  });
+
   it('[RS-26 RS-31] refuses bad arguments, ports and a non-loopback bind without https', async () => {
     await expect(loadConfig(['--port', '1'], {})).rejects.toThrow(/usage: portcullis-proxy \[--config/);
     await expect(loadConfig(['--config'], {})).rejects.toThrow(/usage/);

@@ -61,6 +61,11 @@ export const facadeSchema = z.strictObject({
    * (AES-256-GCM). Default: none, they are kept in plain text: protect the store (Redis) or set it.
    */
   storeKey: z.string().min(32).optional(),
+  /**
+   * Keys `storeKey` replaced: entries sealed with them are still opened (tried in order after `storeKey`), new
+   * ones are sealed with `storeKey` only. For rotation without re-registering every client at the IdP.
+   */
+  previousStoreKeys: z.array(z.string().min(32)).default([]),
   callbackPath: z
     .string()
     .regex(/^\/[^?#]*$/, 'must be a path starting with /')
@@ -115,6 +120,9 @@ export function facadeIssues(facade: FacadeOptions): string[] {
     issues.push(
       'facade.upstreamClient is only used with facade.adapter "static"; remove it or set the adapter',
     );
+  }
+  if (facade.previousStoreKeys.length > 0 && facade.storeKey === undefined) {
+    issues.push('facade.previousStoreKeys needs facade.storeKey (the key new entries are sealed with)');
   }
   const method = facade.upstreamClient?.authMethod;
   if (facade.upstreamClient?.clientSecret === undefined && method !== undefined && method !== 'none') {

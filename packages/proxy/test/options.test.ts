@@ -87,6 +87,27 @@ describe('resolveOptions', () => {
     expect(resolveOptions(base).authorizationServer).toBe(base.idp.issuer);
   });
 
+  it('facade mode: previousStoreKeys need a storeKey, and each is 32+ characters', () => {
+    const old = 'an old store key of at least 32 characters';
+    expect(issuesOf({ ...base, mode: 'facade', facade: { previousStoreKeys: [old] } })).toEqual([
+      'facade.previousStoreKeys needs facade.storeKey (the key new entries are sealed with)',
+    ]);
+    expect(
+      issuesOf({
+        ...base,
+        mode: 'facade',
+        facade: { storeKey: `new ${old}`, previousStoreKeys: ['short'] },
+      })[0],
+    ).toMatch(/^facade.previousStoreKeys.0/);
+    const o = resolveOptions({
+      ...base,
+      mode: 'facade',
+      facade: { storeKey: `new ${old}`, previousStoreKeys: [old] },
+    });
+    expect(o.facade?.previousStoreKeys).toEqual([old]);
+    expect(resolveOptions({ ...base, mode: 'facade' }).facade?.previousStoreKeys).toEqual([]);
+  });
+
   it('facade mode: a static adapter needs the pre-registered client, and only it takes one', () => {
     expect(issuesOf({ ...base, mode: 'facade', facade: { adapter: 'static' } })).toEqual([
       'facade.upstreamClient is required with facade.adapter "static" (the pre-registered IdP client)',

@@ -49,7 +49,8 @@ export function createFacadeContext(
         maxBytes: facade.cimd.maxBytes,
       })
     : undefined;
-  const sealer = facade.storeKey === undefined ? undefined : new StoreSealer(facade.storeKey);
+  const sealer =
+    facade.storeKey === undefined ? undefined : new StoreSealer(facade.storeKey, facade.previousStoreKeys);
   let upstreams: UpstreamClients | undefined;
   const reaper =
     facade.adapter === 'static' || !facade.idpCleanup.enabled

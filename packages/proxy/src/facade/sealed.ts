@@ -23,15 +23,21 @@ export function isSealed(value: unknown): value is SealedValue {
 /**
  * Encrypts the secrets the facade keeps in the store (the IdP client credentials it registered) with a key
  * derived from `facade.storeKey` (HKDF-SHA-256), as JWE `dir` + `A256GCM` (jose). The entry's store key is
- * bound in as additional authenticated data, so a sealed value copied to another entry does not open.
+ * bound in as additional authenticated data, so a sealed value copied to another entry does not open. Values
+ * sealed with one of `facade.previousStoreKeys` still open, so the key can be rotated.
  * @see https://www.rfc-editor.org/rfc/rfc7516#section-7.2.2
  * @see https://www.rfc-editor.org/rfc/rfc5869
  */
 export class StoreSealer {
   readonly #key: Uint8Array;
+  /** The current key, then the previous ones: tried in this order to open a value. */
+  readonly #keys: readonly Uint8Array[];
 
-  constructor(secret: string) {
-    this.#key = new Uint8Array(hkdfSync('sha256', secret, 'portcullis', 'facade store values', 32));
+  constructor(secret: string, previous: readonly string[] = []) {
+    const derive = (s: string) =>
+      new Uint8Array(hkdfSync('sha256', s, 'portcullis', 'facade store values', 32));
+    this.#key = derive(secret);
+    this.#keys = [this.#key, ...previous.map(derive)];
   }
 
   /** `value` encrypted and bound to `entry`. */
@@ -45,19 +51,20 @@ export class StoreSealer {
   }
 
   /**
-   * The plain value of a sealed `stored` entry; `undefined` when it does not open (another key, another
-   * entry, tampered) or is not sealed at all (written without `storeKey`): the caller then starts afresh.
+   * The plain value of a sealed `stored` entry; `undefined` when it opens with none of the keys (another key,
+   * another entry, tampered) or is not sealed at all (written without `storeKey`): the caller then starts afresh.
    */
   async open(entry: string, stored: JsonValue | undefined): Promise<JsonValue | undefined> {
     if (!isSealed(stored)) return undefined;
-    try {
-      const { plaintext } = await flattenedDecrypt(
-        { ...stored.sealed, aad: Buffer.from(entry).toString('base64url') },
-        this.#key,
-      );
-      return JSON.parse(decoder.decode(plaintext)) as JsonValue;
-    } catch {
-      return undefined;
+    const jwe = { ...stored.sealed, aad: Buffer.from(entry).toString('base64url') };
+    for (const key of this.#keys) {
+      try {
+        const { plaintext } = await flattenedDecrypt(jwe, key);
+        return JSON.parse(decoder.decode(plaintext)) as JsonValue;
+      } catch {
+        // Not this key (or not a value of this entry): try the next one.
+      }
     }
+    return undefined;
   }
 }

@@ -8,6 +8,7 @@ import { modernCall, type ProxyTestOptions, type RunningProxy, startProxy } from
 const HELLO = { method: 'tools/call', params: { name: 'hello-world', arguments: { name: 'joe' } } };
 const KEY_A = 'store key of replica A, 32+ characters long';
 const KEY_B = 'another store key, also 32+ characters long';
+const KEY_C = 'a third store key, again 32+ characters long';
 
 describe('StoreSealer: JWE dir + A256GCM bound to the store entry', () => {
   it('opens what it sealed, and nothing moved, tampered, unsealed or sealed with another key', async () => {
@@ -23,12 +24,42 @@ describe('StoreSealer: JWE dir + A256GCM bound to the store entry', () => {
     expect(await sealer.open('client-1', { sealed: { ...inner, ciphertext: flipped } })).toBeUndefined();
     expect(await sealer.open('client-1', value)).toBeUndefined();
   });
+
+  it('rotation: opens values sealed with a previous key, seals new ones with the current key only', async () => {
+    const value = { clientId: 'idp-client', clientSecret: 'idp-secret-value' };
+    const old = await new StoreSealer(KEY_A).seal('client-1', value);
+    const rotated = new StoreSealer(KEY_B, [KEY_A]);
+    expect(await rotated.open('client-1', old)).toEqual(value);
+    expect(await rotated.open('client-2', old)).toBeUndefined();
+    const fresh = await rotated.seal('client-1', value);
+    expect(await new StoreSealer(KEY_B).open('client-1', fresh)).toEqual(value);
+    expect(await new StoreSealer(KEY_A).open('client-1', fresh)).toBeUndefined();
+    expect(await new StoreSealer(KEY_C, [KEY_B]).open('client-1', old)).toBeUndefined();
+  });
 });
 
 describe('facade.storeKey: IdP client credentials encrypted in the store', () => {
   const store = new MemoryStore();
   let stack: FacadeStack;
   let b: RunningProxy;
+  let rotated: RunningProxy;
+
+  /** The authorization request of `client` sent to the replica at `url` (same public issuer, another port). */
+  function authorizeOn(url: string, client: { clientId: string; redirectUri: string }): URL {
+    const on = new URL(stack.issuer);
+    on.port = new URL(url).port;
+    const authorize = new URL(`${on.origin}/authorize`);
+    authorize.search = new URLSearchParams({
+      response_type: 'code',
+      client_id: client.clientId,
+      redirect_uri: client.redirectUri,
+      code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGjSstw-cM',
+      code_challenge_method: 'S256',
+      resource: `${stack.issuer}/mcp`,
+      state: 'on-another-replica',
+    }).toString();
+    return authorize;
+  }
 
   beforeAll(async () => {
     stack = await startFacadeStack(() => ({ adapter: 'rfc7591', storeKey: KEY_A }), { store });
@@ -39,8 +70,14 @@ describe('facade.storeKey: IdP client credentials encrypted in the store', () =>
       publicUrl: stack.issuer,
       facade: { ...options.facade, storeKey: KEY_B },
     });
+    rotated = await startProxy(await freePort(), {
+      ...options,
+      publicUrl: stack.issuer,
+      facade: { ...options.facade, storeKey: KEY_C, previousStoreKeys: [KEY_B, KEY_A] },
+    });
   });
   afterAll(async () => {
+    await rotated?.close();
     await b?.close();
     await stack?.close();
   });
@@ -63,22 +100,22 @@ describe('facade.storeKey: IdP client credentials encrypted in the store', () =>
     expect(JSON.stringify(reap)).not.toContain((opened as { token: string }).token);
   });
 
+  it('a replica that has the key as facade.previousStoreKeys uses the entry as it is: no new IdP client', async () => {
+    const { client } = await loginThroughFacade(stack.issuer);
+    const before = await store.get('facade-upstream', client.clientId);
+    const response = await fetch(authorizeOn(rotated.url, client), { redirect: 'manual' });
+    expect(response.status).toBe(302);
+    const location = new URL(String(response.headers.get('location')));
+    expect(location.origin).toBe(new URL(stack.idp.issuer).origin);
+    const idpClient = (await new StoreSealer(KEY_A).open(client.clientId, before)) as Record<string, string>;
+    expect(location.searchParams.get('client_id')).toBe(idpClient.clientId);
+    expect(await store.get('facade-upstream', client.clientId)).toEqual(before);
+  });
+
   it('a replica whose key cannot open an entry registers the client at the IdP again instead of failing', async () => {
     const { client } = await loginThroughFacade(stack.issuer);
     const before = await store.get('facade-upstream', client.clientId);
-    const onB = new URL(stack.issuer);
-    onB.port = new URL(b.url).port;
-    const authorize = new URL(`${onB.origin}/authorize`);
-    authorize.search = new URLSearchParams({
-      response_type: 'code',
-      client_id: client.clientId,
-      redirect_uri: client.redirectUri,
-      code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGjSstw-cM',
-      code_challenge_method: 'S256',
-      resource: `${stack.issuer}/mcp`,
-      state: 'on-b',
-    }).toString();
-    const response = await fetch(authorize, { redirect: 'manual' });
+    const response = await fetch(authorizeOn(b.url, client), { redirect: 'manual' });
     expect(response.status).toBe(302);
     expect(response.headers.get('location')).toContain(stack.idp.issuer);
     const after = await store.get('facade-upstream', client.clientId);
