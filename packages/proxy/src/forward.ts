@@ -135,10 +135,16 @@ export function createForwardHandler(context: ForwardContext) {
     reply.hijack();
     const responseHeaders = mergeResponseHeaders(reply.getHeaders(), clientResponseHeaders(exchange.headers));
     if (!streaming) {
+      // A GET answered with another media type still streams for as long as the upstream sends.
+      const unwatch =
+        request.method === 'GET' ? context.streamTokens.watch(request, () => exchange.end()) : undefined;
       pipeWholeAnswer(request, reply, exchange, responseHeaders, {
         metrics,
         timeoutMs: upstream.timeoutMs,
-        onClose: () => inFlight.delete(exchange),
+        onClose: () => {
+          unwatch?.();
+          inFlight.delete(exchange);
+        },
       });
       return;
     }

@@ -55,6 +55,8 @@ export const DEFAULT_SESSION_IDLE_MS = 30 * 60_000;
 export const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
 /** Default interval at which an open stream's token is checked again at the IdP (`idp.introspection`), in ms. */
 export const DEFAULT_STREAM_RECHECK_MS = 60_000;
+/** Longest `streams.recheckMs` (24 h; a Node.js timer cannot wait more than about 24.8 days). */
+export const MAX_RECHECK_MS = 86_400_000;
 /** Default timeout of each `/readyz` probe, in milliseconds. */
 export const DEFAULT_READINESS_TIMEOUT_MS = 2_000;
 /** Default upper bound on how long an IdP introspection answer is trusted (`idp.introspection`), in ms. */
@@ -156,7 +158,10 @@ export const directOptionsSchema = z.strictObject({
       recheckMs: z
         .number()
         .int()
-        .refine((ms) => ms === 0 || ms >= 1000, 'streams.recheckMs must be 0 (never) or at least 1000 ms')
+        .refine(
+          (ms) => ms === 0 || (ms >= 1000 && ms <= MAX_RECHECK_MS),
+          `streams.recheckMs must be 0 (never) or from 1000 ms to ${MAX_RECHECK_MS} ms (24 h)`,
+        )
         .default(DEFAULT_STREAM_RECHECK_MS),
     })
     .default({ endAtTokenExpiry: true, recheckMs: DEFAULT_STREAM_RECHECK_MS }),

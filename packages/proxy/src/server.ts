@@ -74,6 +74,9 @@ function withoutUndefined<T extends object>(value: T): { [K in keyof T]: Exclude
  * The resource-server kit's options for the proxy's public face: resource = the proxy's MCP URL, the IdP as
  * the only authorization server, the proxy's scope policy. The kit's MCP endpoint is not used.
  */
+/** How long shutdown still waits for the first bytes of a connection that has sent nothing, in ms. */
+const SILENT_CONNECTION_GRACE_MS = 250;
+
 export function resourceServerOptionsFor(options: ResolvedProxyOptions): ResolvedResourceServerOptions {
   const { idp } = options;
   try {
@@ -151,7 +154,12 @@ export function createProxyServer(input: ProxyOptionsInput): FastifyInstance {
       if (ended > 0) app.log.info({ ended }, 'shutdown: ended open streams after the drain timeout');
       setImmediate(() => {
         app.server.closeIdleConnections();
-        for (const socket of connections) if (socket.bytesRead === 0) socket.destroy();
+        // A request may be on its way on a connection accepted a moment ago: give it a little time first.
+        const silent = [...connections].filter((socket) => socket.bytesRead === 0);
+        if (silent.length === 0) return;
+        setTimeout(() => {
+          for (const socket of silent) if (socket.bytesRead === 0) socket.destroy();
+        }, SILENT_CONNECTION_GRACE_MS).unref();
       });
     });
   });

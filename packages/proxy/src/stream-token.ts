@@ -54,9 +54,13 @@ export function createStreamTokenGuard(
 ): StreamTokenGuard {
   const { endAtTokenExpiry, recheckMs } = options.streams;
   const recheck = options.idp.introspection !== undefined && recheckMs > 0;
-  // The kit accepts a token until exp + its clock tolerance; ending the stream earlier would let the client
-  // reconnect at once with the same token and be ended again, in a loop, until the tolerance runs out.
-  const toleranceMs = (options.idp.clockToleranceSec ?? DEFAULT_CLOCK_TOLERANCE_S) * 1000;
+  // The kit accepts a JWT until exp + its clock tolerance; ending the stream earlier would let the client
+  // reconnect at once with the same token and be ended again, in a loop, until the tolerance runs out. With
+  // introspection every token is also refused from its exp on (the IdP's word), so there is no tolerance.
+  const toleranceMs =
+    options.idp.introspection === undefined
+      ? (options.idp.clockToleranceSec ?? DEFAULT_CLOCK_TOLERANCE_S) * 1000
+      : 0;
   return {
     watch(request, end) {
       const expiresAt = request.mcpAuth?.expiresAt;
@@ -69,12 +73,12 @@ export function createStreamTokenGuard(
         }
       }
       let expiry: NodeJS.Timeout | undefined;
-      let interval: NodeJS.Timeout | undefined;
+      let next: NodeJS.Timeout | undefined;
       let done = false;
       const stop = () => {
         done = true;
         clearTimeout(expiry);
-        clearInterval(interval);
+        clearTimeout(next);
       };
       const finish = (reason: StreamEndReason) => {
         if (done) return;
@@ -99,22 +103,25 @@ export function createStreamTokenGuard(
         expiry.unref();
       };
       if (endAtTokenExpiry) arm();
-      if (recheck && token !== undefined && !done) {
+      if (recheck && token !== undefined) {
         const bearer = token;
-        interval = setInterval(() => {
-          verifier.verify(bearer).then(
-            () => undefined,
-            (error: unknown) => {
+        // The next check is planned once this one has settled: a slow IdP never has two checks of one stream.
+        const schedule = () => {
+          if (done) return;
+          next = setTimeout(() => {
+            verifier.verify(bearer).then(schedule, (error: unknown) => {
               if (done) return;
               if (error instanceof InvalidTokenError) return finish('token_inactive');
               request.log.warn(
                 { err: error },
                 'could not recheck the token of an open stream; it stays open until the next check',
               );
-            },
-          );
-        }, recheckMs);
-        interval.unref();
+              schedule();
+            });
+          }, recheckMs);
+          next.unref();
+        };
+        schedule();
       }
       return stop;
     },

@@ -1,4 +1,5 @@
-import type { ServerResponse } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { type RunningIdp, startIdp } from '@portcullis/idp';
 import { embeddedIdpToken, freePort, type LocalIssuer, startLocalIssuer } from '@portcullis/test-support';
@@ -252,8 +253,106 @@ describe('streams end when the IdP no longer finds their token active (streams.r
   });
 });
 
+describe('audit mends: non-SSE GET streams, checks that never overlap, no clock tolerance with introspection', () => {
+  // A stand-in RFC 7662 endpoint (the proxy is its client): it vouches for every token, as slowly as told, and
+  // counts how many checks of one token are in flight at once.
+  let answerAfterMs = 0;
+  let inFlight = 0;
+  let mostInFlight = 0;
+  let checks = 0;
+  let introspector: Server;
+  let checked: RunningProxy;
+
+  beforeAll(async () => {
+    introspector = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => {
+        body += chunk.toString();
+      });
+      req.on('end', () => {
+        const token = new URLSearchParams(body).get('token') ?? '';
+        const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as Record<
+          string,
+          unknown
+        >;
+        checks += 1;
+        inFlight += 1;
+        mostInFlight = Math.max(mostInFlight, inFlight);
+        setTimeout(() => {
+          inFlight -= 1;
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ active: true, ...claims }));
+        }, answerAfterMs);
+      });
+    });
+    await new Promise<void>((resolve) => introspector.listen(0, '127.0.0.1', resolve));
+    const endpoint = `http://127.0.0.1:${(introspector.address() as AddressInfo).port}/introspect`;
+    checked = await startProxy(await freePort(), {
+      idp: {
+        issuer: issuer.issuer,
+        jwksUri: issuer.jwksUri,
+        // Far longer than the tests: a stream that waited for it would time them out.
+        clockToleranceSec: 120,
+        introspection: {
+          endpoint,
+          clientId: 'proxy',
+          clientSecret: 'proxy-secret',
+          cacheMaxTtlMs: 0,
+          timeoutMs: 10_000,
+        },
+      },
+      upstream: { url: recorder.url },
+      streams: { recheckMs: 1000 },
+    });
+  });
+  afterAll(async () => {
+    await checked?.close();
+    await new Promise((resolve) => introspector?.close(resolve));
+  });
+
+  it('[RS-12] with introspection, a stream ends at its exp: the IdP refuses the token from then on, whatever the clock tolerance', async () => {
+    answerAfterMs = 0;
+    const res = await openGet(checked.mcp, await tokenFor(checked, 2));
+    expect(res.status).toBe(200);
+    expect(await readToEnd(res)).toContain(': open');
+    expect(checked.logs().some((l) => l.reason === 'token_expired')).toBe(true);
+  });
+
+  it('[PX-08] a slow IdP never has two checks of one stream in flight at once', async () => {
+    answerAfterMs = 2_500;
+    const res = await openGet(checked.mcp, await tokenFor(checked, 300));
+    expect(res.status).toBe(200);
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    await readUntil(reader, ': open');
+    mostInFlight = 0;
+    const before = checks;
+    // With a check every 1000 ms and each taking 2500 ms, overlapping checks would pile up to three.
+    while (checks < before + 2) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(mostInFlight).toBe(1);
+    await reader.cancel();
+    answerAfterMs = 0;
+  });
+
+  it('[RS-12] a GET the upstream answers with another streamed media type ends when its token expires too', async () => {
+    const previous = recorder.behaviour;
+    recorder.behaviour = (req, res, body) => {
+      if (req.method !== 'GET') return previous(req, res, body);
+      res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+      const tick = setInterval(() => res.write('{"tick":true}\n'), 100);
+      res.once('close', () => clearInterval(tick));
+    };
+    try {
+      const res = await openGet(proxy.mcp, await tokenFor(proxy, 2));
+      expect(res.status).toBe(200);
+      expect(await readToEnd(res)).toContain('"tick":true');
+    } finally {
+      recorder.behaviour = previous;
+    }
+  });
+});
+
 describe('options.streams', () => {
-  it('refuses a recheck interval under one second, naming the option', () => {
+  it('refuses a recheck interval under one second or over a day, naming the option', () => {
     expect(() =>
       createProxyServer({
         publicUrl: 'http://localhost:9',
@@ -261,7 +360,16 @@ describe('options.streams', () => {
         upstream: { url: recorder.url },
         streams: { recheckMs: 500 },
       }),
-    ).toThrow(/streams\.recheckMs must be 0 \(never\) or at least 1000 ms/);
+    ).toThrow(/streams\.recheckMs must be 0 \(never\) or from 1000 ms to 86400000 ms \(24 h\)/);
+    expect(() =>
+      createProxyServer({
+        publicUrl: 'http://localhost:9',
+        idp: { issuer: issuer.issuer, jwksUri: issuer.jwksUri },
+        upstream: { url: recorder.url },
+        // Past a Node.js timer's longest wait, a timer would fire after 1 ms instead: a check every millisecond.
+        streams: { recheckMs: 30 * 86_400_000 },
+      }),
+    ).toThrow(/streams\.recheckMs must be 0 \(never\) or from 1000 ms to 86400000 ms/);
   });
 });
 

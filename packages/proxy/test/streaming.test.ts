@@ -286,6 +286,34 @@ describe('operations', () => {
     }
   });
 
+  it('a request sent just after close() began on a connection accepted just before still gets its 503', async () => {
+    const port = await freePort();
+    const racing = await startProxy(port, {
+      idp: { issuer: stack.idp.issuer, jwksUri: `${stack.idp.issuer}/jwks` },
+      upstream: { url: recorder.url },
+      shutdown: { drainTimeoutMs: 100 },
+    });
+    const accepted = new Promise<void>((resolve) => racing.app.server.once('connection', () => resolve()));
+    const socket = connect(port, '127.0.0.1');
+    let answer = '';
+    socket.on('data', (d: Buffer) => {
+      answer += d.toString();
+    });
+    const gone = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    try {
+      await accepted;
+      const closed = racing.close();
+      // Nothing is in flight, so the drain is over at once; the request comes 30 ms later.
+      await new Promise((r) => setTimeout(r, 30));
+      socket.write(`GET /healthz HTTP/1.1\r\nhost: localhost:${port}\r\n\r\n`);
+      await gone;
+      await closed;
+      expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 503 Service Unavailable');
+    } finally {
+      socket.destroy();
+    }
+  });
+
   it('close() is not held by a connection that never sent a request (a preconnect)', async () => {
     const port = await freePort();
     const idle = await startProxy(port, {
