@@ -70,13 +70,13 @@ function withoutUndefined<T extends object>(value: T): { [K in keyof T]: Exclude
   };
 }
 
+/** How long shutdown still waits for the first bytes of a connection that has sent nothing, in ms. */
+const SILENT_CONNECTION_GRACE_MS = 250;
+
 /**
  * The resource-server kit's options for the proxy's public face: resource = the proxy's MCP URL, the IdP as
  * the only authorization server, the proxy's scope policy. The kit's MCP endpoint is not used.
  */
-/** How long shutdown still waits for the first bytes of a connection that has sent nothing, in ms. */
-const SILENT_CONNECTION_GRACE_MS = 250;
-
 export function resourceServerOptionsFor(options: ResolvedProxyOptions): ResolvedResourceServerOptions {
   const { idp } = options;
   try {

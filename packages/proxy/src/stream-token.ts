@@ -13,16 +13,16 @@ import type { ResolvedProxyOptions } from './options.js';
 export type StreamEndReason = 'token_expired' | 'token_inactive';
 
 /**
- * Ends open-ended streams when the token that opened them stops being accepted: a stream is authorized once, when
- * it opens, and may then run for hours after the token expired or was revoked. The client reconnects with a
- * fresh token (SSE `GET` streams: `Last-Event-ID`; `subscriptions/listen`: a new listen request).
+ * Ends open-ended streams when the token that opened them stops being accepted: a stream is authorized once,
+ * when it opens, and may then run for hours after the token expired or was revoked. The client reconnects with
+ * a fresh token (SSE `GET` streams: `Last-Event-ID`; `subscriptions/listen`: a new listen request).
  */
 export interface StreamTokenGuard {
   /**
    * Watch the token of `request` (already verified by the kit) for as long as its stream is open; `end` is
-   * called at most once, when the kit would refuse the token (`exp` plus `idp.clockToleranceSec`) or a recheck
-   * finds it inactive. Returns the function that stops
-   * watching (call it when the stream closes for any other reason).
+   * called at most once, when the kit would refuse the token (`exp`, plus `idp.clockToleranceSec` without
+   * introspection) or a recheck finds it inactive. Returns the function that stops watching (call it when
+   * the stream closes for any other reason).
    */
   watch(request: FastifyRequest, end: (reason: StreamEndReason) => void): () => void;
 }
