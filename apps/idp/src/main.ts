@@ -4,7 +4,11 @@ import { answerWithoutRunning } from './cli.js';
 import { runKeycloak } from './keycloak.js';
 import { optionsFromEnv } from './options.js';
 
-const log = pino({ name: 'portcullis-idp', level: process.env.PORTCULLIS_IDP_LOG_LEVEL ?? 'info' });
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const level = process.env.PORTCULLIS_IDP_LOG_LEVEL || 'info';
+// Checked before pino sees it (pino throws on an unknown level), and only when the IdP is to start: a bad level
+// must neither crash `--help` nor start anything.
+const log = pino({ name: 'portcullis-idp', level: LOG_LEVELS.includes(level) ? level : 'info' });
 const logger: IdpLogger = {
   warn: (message, details) => log.warn(details ?? {}, message),
   error: (message, details) => log.error(details ?? {}, message),
@@ -35,7 +39,12 @@ function stopOnSignal(stop: () => Promise<void>): void {
 
 // `--help`, `--version` or an argument this app does not take: answer and start nothing.
 const answer = answerWithoutRunning(process.argv.slice(2));
-if (answer === undefined) await start();
+if (answer === undefined && !LOG_LEVELS.includes(level)) {
+  process.stderr.write(
+    `portcullis-idp: PORTCULLIS_IDP_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(level)}\n`,
+  );
+  process.exitCode = 1;
+} else if (answer === undefined) await start();
 else {
   process.stdout.write(answer.stdout);
   process.stderr.write(answer.stderr);

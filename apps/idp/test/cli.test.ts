@@ -80,6 +80,18 @@ describe('portcullis-idp --help, --version, unknown arguments', () => {
     expect(stdout).toBe(version());
   });
 
+  it('an unknown log level: --help still answers; a start stops at once with one line naming the variable', async () => {
+    const help = await cli(['--help'], { PORTCULLIS_IDP_LOG_LEVEL: 'loud' });
+    expect(help).toEqual({ code: 0, stdout: HELP, stderr: '' });
+    const start = await cli([], { PORTCULLIS_IDP_LOG_LEVEL: 'loud' });
+    expect(start).toEqual({
+      code: 1,
+      stdout: '',
+      stderr:
+        'portcullis-idp: PORTCULLIS_IDP_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "loud"\n',
+    });
+  });
+
   it('an unknown argument: exit 2 and one line on stderr, nothing started (embedded or Keycloak)', async () => {
     for (const env of [{}, { PORTCULLIS_IDP: 'keycloak' }] as Record<string, string>[]) {
       const result = await cli(['--port', '8080'], env);
