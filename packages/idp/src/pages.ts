@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import escapeHtmlText from 'escape-html';
 
 /**
  * Response headers of every HTML page the IdP renders: never cached, never framed (clickjacking), no
@@ -17,10 +18,8 @@ export const PAGE_HEADERS: Readonly<Record<string, string>> = {
   'referrer-policy': 'no-referrer',
 };
 
-/** Escape text for HTML element content and double-quoted attribute values. */
-export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
+/** Escape text for HTML element content and double-quoted attribute values (`escape-html`, as Express uses). */
+export const escapeHtml: (value: string) => string = escapeHtmlText;
 
 const STYLE = `body{font-family:system-ui,sans-serif;max-width:28rem;margin:3rem auto;padding:0 1rem;color:#1b1b1b}
 h1{font-size:1.4rem}label{display:block;margin:.8rem 0 .2rem}input{width:100%;padding:.5rem;box-sizing:border-box}

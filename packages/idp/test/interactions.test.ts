@@ -52,7 +52,7 @@ describe('login page', () => {
     expect(html).toMatch(/<input id="username" name="username"/);
     expect(html).toMatch(/<input id="password" name="password" type="password"/);
     expect(html).toContain('<button id="login" type="submit">');
-    expect(html).toContain('Acme &#60;Agent&#62;');
+    expect(html).toContain('Acme &lt;Agent&gt;');
     expect(html).not.toContain('Acme <Agent>');
   });
 
@@ -112,7 +112,7 @@ describe('consent page (MCP Security Considerations §Localhost Redirect URI Ris
     expect(html).toContain('<form id="consent" method="post"');
     expect(html).toContain('<button id="approve" type="submit" name="decision" value="approve">');
     expect(html).toContain('<button id="deny" type="submit" name="decision" value="deny">');
-    expect(html).toContain('Acme &#60;Agent&#62;');
+    expect(html).toContain('Acme &lt;Agent&gt;');
     expect(html).toContain('<strong id="redirect-host">127.0.0.1:3000</strong>');
     expect(html).toContain('data-scope="mcp:tools"');
     expect(html).toContain(`data-resource="${RS}"`);

@@ -1,18 +1,9 @@
 import { isLoopbackHost } from '@portcullis/metadata';
+import escapeHtmlText from 'escape-html';
 import type { FastifyReply } from 'fastify';
 
-const ENTITIES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-
-/** `value` safe to put in HTML text and in double-quoted attributes. */
-export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => ENTITIES[c] ?? c);
-}
+/** `value` safe to put in HTML text and in double-quoted attributes (`escape-html`, as Express uses). */
+export const escapeHtml: (value: string) => string = escapeHtmlText;
 
 /**
  * Headers of every facade page: never framed (clickjacking on the consent button, PX-04), never cached, no
