@@ -32,13 +32,14 @@ const MAX_TIMER_MS = 2_147_483_647;
 
 /**
  * Whether the response to `request` is an open-ended stream: a `GET` (the SSE stream of Streamable HTTP, or
- * of the 2024-11-05 transport) or a 2026-07-28 `subscriptions/listen` request. Answers to other requests run
+ * of the 2024-11-05 transport) or a POST holding a 2026-07-28 `subscriptions/listen` request. Answers to other requests run
  * to their end even when they stream: the request was authorized, and cutting it would lose its result.
  */
 export function isOpenEndedStream(request: FastifyRequest): boolean {
   if (request.method === 'GET') return true;
   const body = request.method === 'POST' ? readMcpBody(request.body) : undefined;
-  return body?.batch === false && body.messages[0]?.method === 'subscriptions/listen';
+  // In a batch too: the stream of a batch holding a listen request does not end either.
+  return body?.messages.some((message) => message.method === 'subscriptions/listen') === true;
 }
 
 /**

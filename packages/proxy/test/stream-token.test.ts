@@ -137,6 +137,22 @@ describe('streams end with the token that opened them (streams.endAtTokenExpiry)
     expect(await readToEnd(res)).toContain(': open');
   });
 
+  it('[RS-12] a batch holding a listen request is watched too: its stream ends when the token expires', async () => {
+    const batch = [
+      { jsonrpc: '2.0', id: 1, method: 'ping' },
+      {
+        jsonrpc: '2.0',
+        id: 2,
+        method: 'subscriptions/listen',
+        params: { notifications: { toolsListChanged: true } },
+      },
+    ];
+    const res = await post(proxy.mcp, await tokenFor(proxy, 2), JSON.stringify(batch));
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/event-stream');
+    expect(await readToEnd(res)).toContain(': open');
+  });
+
   it('[RS-12] the 2024-11-05 SSE stream ends when its token expires', async () => {
     const res = await fetch(`${proxy.url}/sse`, {
       headers: { accept: 'text/event-stream', authorization: `Bearer ${await tokenFor(proxy, 2)}` },
