@@ -26,6 +26,16 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 }
 
+/** The medians of each figure of `list`. */
+export function medianRun(list: readonly Run[]): Run {
+  return {
+    rps: median(list.map((r) => r.rps)),
+    p50: median(list.map((r) => r.p50)),
+    p99: median(list.map((r) => r.p99)),
+    cpuMs: median(list.map((r) => r.cpuMs)),
+  };
+}
+
 export function median(values: readonly number[]): number {
   return percentile(
     [...values].sort((a, b) => a - b),

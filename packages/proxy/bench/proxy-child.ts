@@ -15,6 +15,8 @@ export interface ChildConfig {
   readonly jwksUri: string;
   readonly upstreamUrl: string;
   readonly logLevel: string;
+  /** The identity signing key (`upstream.identity.privateJwk`), for an upstream that trusts this proxy. */
+  readonly privateJwk?: Record<string, unknown>;
 }
 
 const config = JSON.parse(process.env.BENCH_PROXY_CHILD ?? '{}') as ChildConfig;
@@ -24,7 +26,10 @@ const { createProxyServer } = (await import(entry)) as typeof import('../src/ind
 const app = createProxyServer({
   publicUrl: `http://127.0.0.1:${config.port}`,
   idp: { issuer: config.issuer, jwksUri: config.jwksUri },
-  upstream: { url: config.upstreamUrl },
+  upstream: {
+    url: config.upstreamUrl,
+    ...(config.privateJwk === undefined ? {} : { identity: { mode: 'jwt', privateJwk: config.privateJwk } }),
+  },
   scopes: { default: ['mcp:tools'] },
   logger: createRedactingLogger({
     level: config.logLevel,

@@ -3,11 +3,13 @@
 //    and latency unloaded (concurrency 1), p50/p99; also through a bare forwarder, the floor of any Node hop.
 // 2. A `POST` answered with an SSE stream of 1,000 events: time to all events, per-event latency.
 // 3. RSS of the proxy (a child process) with 1,000 open authenticated SSE `GET` streams.
+// 4. For comparison only, `tools/call` with the proxy in a process of its own on CPU 1 (own-core.ts).
 // Loopback only; every loop is bounded in count and time; the process pins itself (and so the proxy child)
 // to CPU 0 with `taskset` when it can. The figures to quote are the ratios against the direct baseline.
 import { execFileSync } from 'node:child_process';
 import { loadavg } from 'node:os';
-import { median, percentile, type Run, type StreamRun, sseRun, toolsCallRun } from './load.js';
+import { median, medianRun, percentile, type Run, type StreamRun, sseRun, toolsCallRun } from './load.js';
+import { measureOwnCore } from './own-core.js';
 import { printReport, type SseFigures, type ToolsFigures } from './report.js';
 import { measureRss } from './rss.js';
 import { SSE_EVENTS } from './sse-upstream.js';
@@ -44,15 +46,6 @@ function pinToOneCore(): string {
 /** Round `r` runs the paths in alternating order, so that none always runs on a warmer process. */
 const order = <P>(paths: readonly P[], round: number): readonly P[] =>
   round % 2 === 0 ? paths : [...paths].reverse();
-
-function medianRun(list: readonly Run[]): Run {
-  return {
-    rps: median(list.map((r) => r.rps)),
-    p50: median(list.map((r) => r.p50)),
-    p99: median(list.map((r) => r.p99)),
-    cpuMs: median(list.map((r) => r.cpuMs)),
-  };
-}
 
 async function benchToolsCall(stack: Stack): Promise<ToolsFigures> {
   for (const path of TOOLS_PATHS) {
@@ -121,6 +114,7 @@ async function main(): Promise<void> {
     await stack.close();
   }
   const memory = await measureRss(CONFIG.openStreams);
+  const ownCore = await measureOwnCore(CONFIG);
   printReport({
     pinning,
     loadAtStart,
@@ -129,6 +123,7 @@ async function main(): Promise<void> {
     tools,
     sse,
     memory,
+    ownCore,
   });
 }
 

@@ -4,6 +4,7 @@
 
 import { loadavg } from 'node:os';
 import type { Run } from './load.js';
+import type { OwnCoreFigures, OwnCoreLevel } from './own-core.js';
 import { CHILD_FLAGS, type Memory, type RssResult } from './rss.js';
 import { SSE_EVENTS } from './sse-upstream.js';
 import { PROXY_LOG_LEVEL } from './stack.js';
@@ -43,6 +44,7 @@ export interface Report {
   readonly tools: ToolsFigures;
   readonly sse: { readonly direct: SseFigures; readonly proxy: SseFigures };
   readonly memory: RssResult;
+  readonly ownCore: OwnCoreFigures;
 }
 
 const MB = 1_000_000;
@@ -97,7 +99,50 @@ const memoryRow = (state: string, m: Memory) => [
   mb(m.youngResident),
 ];
 
-export function printReport({ pinning, loadAtStart, seconds, config, tools, sse, memory }: Report): void {
+/** The own-core layout's rows: throughput and latency only (the proxy's CPU time is another process's). */
+function ownCoreRows(label: string, { direct, proxy }: OwnCoreLevel): string[][] {
+  return [
+    [`${label}: direct`, direct.rps.toFixed(0), '100%', ms(direct.p50), ms(direct.p99)],
+    [
+      `${label}: proxy`,
+      proxy.rps.toFixed(0),
+      pct(proxy.rps / direct.rps),
+      `${ms(proxy.p50)} (${plus(proxy.p50 - direct.p50)})`,
+      `${ms(proxy.p99)} (${plus(proxy.p99 - direct.p99)})`,
+    ],
+  ];
+}
+
+function printOwnCore(ownCore: OwnCoreFigures, concurrency: number): void {
+  const title =
+    '\nFor comparison, not the layout of the targets: the proxy in a process of its own on CPU 1, client and ' +
+    'upstream on CPU 0 (direct: client → upstream on CPU 0)';
+  if ('skipped' in ownCore) {
+    console.log(`${title}: not measured (${ownCore.skipped})`);
+    return;
+  }
+  console.log(title);
+  console.log(
+    table(
+      ['Path', 'Requests/s', 'vs. direct', 'p50', 'p99'],
+      [
+        ...ownCoreRows(`concurrency ${concurrency}`, ownCore.load),
+        ...ownCoreRows('concurrency 1', ownCore.unloaded),
+      ],
+    ),
+  );
+}
+
+export function printReport({
+  pinning,
+  loadAtStart,
+  seconds,
+  config,
+  tools,
+  sse,
+  memory,
+  ownCore,
+}: Report): void {
   const { load, unloaded } = tools;
   console.log(
     `\nNode ${process.version}, ${pinning}; proxy log level ${PROXY_LOG_LEVEL} (to /dev/null); ` +
@@ -111,6 +156,7 @@ export function printReport({ pinning, loadAtStart, seconds, config, tools, sse,
   console.log(table(TOOLS_HEAD, toolsRows(load)));
   console.log(`\nUnloaded: ${config.latencyRequests} requests per path and round at concurrency 1`);
   console.log(table(TOOLS_HEAD, toolsRows(unloaded)));
+  printOwnCore(ownCore, config.concurrency);
 
   console.log(
     `\nSSE stream of ${SSE_EVENTS} events (POST → text/event-stream, one event per event-loop turn), ` +

@@ -90,8 +90,14 @@ async function until(done: () => boolean, ms: number): Promise<boolean> {
   return done();
 }
 
-async function startChild(config: ChildConfig): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [...CHILD_FLAGS, CHILD], {
+/**
+ * Start the proxy child (`proxy-child.ts`) and wait until it listens; `cpu` pins it to that CPU (`taskset`)
+ * instead of the CPU this process runs on.
+ */
+export async function startChild(config: ChildConfig, cpu?: number): Promise<ChildProcess> {
+  const node = [process.execPath, ...CHILD_FLAGS, CHILD];
+  const [command, ...args] = cpu === undefined ? node : ['taskset', '-c', String(cpu), ...node];
+  const child = spawn(command as string, args, {
     env: { ...process.env, BENCH_PROXY_CHILD: JSON.stringify(config) },
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
   });
@@ -112,7 +118,8 @@ async function startChild(config: ChildConfig): Promise<ChildProcess> {
   return child;
 }
 
-async function stopChild(child: ChildProcess): Promise<void> {
+/** Stop the proxy child: SIGTERM, SIGKILL after 10 s. */
+export async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill('SIGTERM');

@@ -58,6 +58,28 @@ async function startProxy(issuer: LocalIssuer, upstreamUrl: string, privateJwk?:
 }
 
 /**
+ * A token of exactly the shape the proxy at `proxyUrl` forwards to `upstreamUrl` (same issuer, key, `aud`,
+ * claims), so that the direct path costs the upstream the same work as the proxied one.
+ */
+export function identityShapedToken(
+  privateKey: Parameters<SignJWT['sign']>[0],
+  kid: string,
+  proxyUrl: string,
+  upstreamUrl: string,
+): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT({ client_id: 'test-client', scope: 'mcp:tools', act: { sub: proxyUrl } })
+    .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid })
+    .setIssuer(proxyUrl)
+    .setAudience(upstreamUrl)
+    .setSubject('joe')
+    .setIssuedAt(now)
+    .setExpirationTime(now + LIFETIME_S)
+    .setJti(randomUUID())
+    .sign(privateKey);
+}
+
+/**
  * Start everything. The proxy in front of the reference server signs identities with a key generated here,
  * so the direct path can hold a token of exactly the shape the proxy forwards (same issuer, key, `aud`,
  * claims): the upstream does the same work on both paths.
@@ -78,20 +100,7 @@ export async function startStack(): Promise<Stack> {
     logger: pino({ level: 'silent' }),
   });
   await upstream.listen({ host: '127.0.0.1', port: upstreamPort });
-  const now = Math.floor(Date.now() / 1000);
-  const directToken = await new SignJWT({
-    client_id: 'test-client',
-    scope: 'mcp:tools',
-    act: { sub: tools.publicUrl },
-  })
-    .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid })
-    .setIssuer(tools.publicUrl)
-    .setAudience(upstreamUrl)
-    .setSubject('joe')
-    .setIssuedAt(now)
-    .setExpirationTime(now + LIFETIME_S)
-    .setJti(randomUUID())
-    .sign(privateKey);
+  const directToken = await identityShapedToken(privateKey, kid, tools.publicUrl, upstreamUrl);
 
   const bare = await startBareForwarder(upstreamUrl, directToken);
   const sseUpstream: SseUpstream = await startSseUpstream();
