@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { freePort } from '../src/index.js';
@@ -20,6 +21,20 @@ describe('freePort', () => {
     const ports = await Promise.all([freePort(), freePort(), freePort()]);
     for (const port of ports) expect(Number.isInteger(port)).toBe(true);
   });
+
+  it.runIf(existsSync('/proc/sys/net/ipv4/ip_local_port_range'))(
+    'on Linux, picks ports below the ephemeral range, which outgoing connections and listen(0) use',
+    async () => {
+      const start = Number(
+        readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0],
+      );
+      const ports = await Promise.all(Array.from({ length: 20 }, () => freePort()));
+      for (const port of ports) {
+        expect(port).toBeLessThan(start);
+        expect(port).toBeGreaterThanOrEqual(10_000);
+      }
+    },
+  );
 
   it('never returns the same port twice in one process, even when nothing has bound it yet', async () => {
     const ports: number[] = [];
