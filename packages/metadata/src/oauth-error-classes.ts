@@ -77,6 +77,8 @@ export class InvalidTokenError extends OAuthError {
  */
 export class InsufficientScopeError extends OAuthError {
   readonly scopes: readonly string[];
+  /** The challenge's `scope`, formatted (and so checked) once, here. */
+  readonly #scope: string;
 
   constructor(scopes: readonly string[], description?: string, options?: OAuthErrorOptions) {
     super('insufficient_scope', 403, description, options);
@@ -86,12 +88,12 @@ export class InsufficientScopeError extends OAuthError {
         `the scopes of insufficient_scope must be an array of scope-tokens, not ${scopes === null ? 'null' : typeof scopes}`,
       );
     }
-    formatScope(scopes);
+    this.#scope = formatScope(scopes);
     this.scopes = Object.freeze([...scopes]);
   }
 
   protected override challengeScope(): string | undefined {
-    return this.scopes.length === 0 ? undefined : formatScope(this.scopes);
+    return this.scopes.length === 0 ? undefined : this.#scope;
   }
 }
 

@@ -134,10 +134,11 @@ export function createForwardHandler(context: ForwardContext) {
     logDecision(request, metrics, status, reply.elapsedTime);
     reply.hijack();
     const responseHeaders = mergeResponseHeaders(reply.getHeaders(), clientResponseHeaders(exchange.headers));
+    // A GET's answer streams for as long as the upstream sends, whatever its media type. The body of a POST is
+    // read only for an SSE answer, so that a tools/call answered with JSON pays nothing for this.
+    const openEnded = request.method === 'GET' || (streaming && isOpenEndedStream(request));
+    const unwatch = openEnded ? context.streamTokens.watch(request, () => exchange.end()) : undefined;
     if (!streaming) {
-      // A GET answered with another media type still streams for as long as the upstream sends.
-      const unwatch =
-        request.method === 'GET' ? context.streamTokens.watch(request, () => exchange.end()) : undefined;
       pipeWholeAnswer(request, reply, exchange, responseHeaders, {
         metrics,
         timeoutMs: upstream.timeoutMs,
@@ -160,11 +161,6 @@ export function createForwardHandler(context: ForwardContext) {
     responseHeaders['x-accel-buffering'] = 'no';
     raw.writeHead(status, responseHeaders);
     raw.flushHeaders();
-    const unwatch = isOpenEndedStream(request)
-      ? context.streamTokens.watch(request, () => {
-          exchange.end();
-        })
-      : undefined;
     exchange.pipeTo(raw, false, () => {
       unwatch?.();
       inFlight.delete(exchange);

@@ -42,6 +42,15 @@ export function isOpenEndedStream(request: FastifyRequest): boolean {
   return body?.messages.some((message) => message.method === 'subscriptions/listen') === true;
 }
 
+/** The request's bearer token (already verified by the kit), or `undefined` if it carries none. */
+function bearerOf(request: FastifyRequest): string | undefined {
+  try {
+    return extractBearerToken(request.raw);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The guard of `options.streams`. Rechecks run only with `idp.introspection`: a JWT verified once stays valid
  * until its `exp`, which the expiry timer covers. A recheck that cannot reach the IdP keeps the stream (new
@@ -65,14 +74,7 @@ export function createStreamTokenGuard(
   return {
     watch(request, end) {
       const expiresAt = request.mcpAuth?.expiresAt;
-      let token: string | undefined;
-      if (recheck) {
-        try {
-          token = extractBearerToken(request.raw);
-        } catch {
-          token = undefined;
-        }
-      }
+      const token = recheck ? bearerOf(request) : undefined;
       let expiry: NodeJS.Timeout | undefined;
       let next: NodeJS.Timeout | undefined;
       let done = false;
@@ -104,13 +106,12 @@ export function createStreamTokenGuard(
         expiry.unref();
       };
       if (endAtTokenExpiry) arm();
-      if (recheck && token !== undefined) {
-        const bearer = token;
+      if (token !== undefined) {
         // The next check is planned once this one has settled: a slow IdP never has two checks of one stream.
         const schedule = () => {
           if (done) return;
           next = setTimeout(() => {
-            verifier.verify(bearer).then(schedule, (error: unknown) => {
+            verifier.verify(token).then(schedule, (error: unknown) => {
               if (done) return;
               if (error instanceof InvalidTokenError) return finish('token_inactive');
               request.log.warn(

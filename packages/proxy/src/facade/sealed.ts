@@ -29,15 +29,13 @@ export function isSealed(value: unknown): value is SealedValue {
  * @see https://www.rfc-editor.org/rfc/rfc5869
  */
 export class StoreSealer {
-  readonly #key: Uint8Array;
-  /** The current key, then the previous ones: tried in this order to open a value. */
-  readonly #keys: readonly Uint8Array[];
+  /** The current key (the one that seals), then the previous ones: tried in this order to open a value. */
+  readonly #keys: readonly [Uint8Array, ...Uint8Array[]];
 
   constructor(secret: string, previous: readonly string[] = []) {
     const derive = (s: string) =>
       new Uint8Array(hkdfSync('sha256', s, 'portcullis', 'facade store values', 32));
-    this.#key = derive(secret);
-    this.#keys = [this.#key, ...previous.map(derive)];
+    this.#keys = [derive(secret), ...previous.map(derive)];
   }
 
   /** `value` encrypted and bound to `entry`. */
@@ -45,7 +43,7 @@ export class StoreSealer {
     const jwe = await new FlattenedEncrypt(encoder.encode(JSON.stringify(value)))
       .setProtectedHeader({ alg: 'dir', enc: 'A256GCM' })
       .setAdditionalAuthenticatedData(encoder.encode(entry))
-      .encrypt(this.#key);
+      .encrypt(this.#keys[0]);
     const { protected: header = '', iv = '', ciphertext, tag = '' } = jwe;
     return { sealed: { protected: header, iv, ciphertext, tag } };
   }
