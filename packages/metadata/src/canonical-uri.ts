@@ -3,7 +3,6 @@ import { InvalidResourceUriError } from './errors.js';
 const ABSOLUTE = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\/([^/?#]*)(.*)$/s;
 const DOT_SEGMENT = /^(?:\.|%2e){1,2}$/i;
 
-/** Whitespace, C0 controls, DEL and backslash: the URL parser would silently drop or rewrite them. */
 /** `true` when `input` holds whitespace, a control character or a backslash, which URL parsers drop or rewrite. */
 export function hasForbiddenCharacter(input: string): boolean {
   for (let k = 0; k < input.length; k++) {

@@ -11,8 +11,7 @@ export const SESSION_NAMESPACE = 'mcp-session';
 /** The longest session id the proxy binds: store keys have at most 1024 characters. */
 export const MAX_SESSION_ID_LENGTH = 1024;
 
-// {1,1024}: MAX_SESSION_ID_LENGTH.
-const BINDABLE = /^[\x21-\x7E]{1,1024}$/;
+const BINDABLE = new RegExp(`^[\\x21-\\x7E]{1,${MAX_SESSION_ID_LENGTH}}$`);
 
 /**
  * `true` when `sessionId` can be a binding's key: 1 to {@link MAX_SESSION_ID_LENGTH} visible ASCII characters

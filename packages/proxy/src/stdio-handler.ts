@@ -159,6 +159,8 @@ export function createStdioHandler(context: StdioHandlerContext) {
       },
     };
     inFlight.add(pending);
+    // Added after the drain, it was ended at once (503 sent): start no child for it.
+    if (inFlight.closed) return reply;
     try {
       return await serve(request, reply, gone, context);
     } finally {
