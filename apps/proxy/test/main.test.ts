@@ -13,7 +13,7 @@ const embedded = ['--config', 'examples/portcullis.embedded-idp.yaml'];
 
 /** Run the CLI (TypeScript source) with `args` and `env`; its exit code and output. */
 async function cli(args: readonly string[], env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/bin.ts', ...args], {
     env: { ...process.env, ...env },
     stdio: 'pipe',
   });
@@ -68,7 +68,7 @@ describe('portcullis-proxy', () => {
   it('[RS-31] exits 1 at start with a precise message when the config is invalid', async () => {
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', 'src/main.ts', '--config', 'examples/portcullis.embedded-idp.yaml'],
+      ['--import', 'tsx', 'src/bin.ts', '--config', 'examples/portcullis.embedded-idp.yaml'],
       { env: { ...process.env, PORTCULLIS_PROXY_IDP_ISSUER: 'http://idp.example.com' }, stdio: 'pipe' },
     );
     let stderr = '';
@@ -91,7 +91,7 @@ describe('portcullis-proxy SIGHUP', () => {
     });
     await writeFile(keyFile, JSON.stringify(key('before')));
     const port = await freePort();
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...embedded], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/bin.ts', ...embedded], {
       env: {
         ...process.env,
         PORTCULLIS_PROXY_PORT: String(port),
@@ -123,6 +123,82 @@ describe('portcullis-proxy SIGHUP', () => {
       await new Promise((resolve) => child.once('exit', resolve));
     }
   });
+});
+
+describe('portcullis-proxy runtime tuning', () => {
+  /** Start the command on a free port; the process as the system sees it once it serves, and its log. */
+  async function startedWith(env: Record<string, string>, nodeFlags: readonly string[] = []) {
+    const port = await freePort();
+    const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', 'src/bin.ts', ...embedded], {
+      env: {
+        ...process.env,
+        MALLOC_ARENA_MAX: undefined,
+        NODE_OPTIONS: undefined,
+        PORTCULLIS_PROXY_PORT: String(port),
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let log = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      log += chunk.toString();
+    });
+    try {
+      const deadline = Date.now() + 20_000;
+      while (!log.includes('portcullis proxy listening')) {
+        if (Date.now() > deadline || child.exitCode !== null)
+          throw new Error(`the proxy did not start: ${log}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+      const cmdline = (await readFile(`/proc/${child.pid}/cmdline`, 'utf8')).split('\0');
+      const environ = (await readFile(`/proc/${child.pid}/environ`, 'utf8')).split('\0');
+      const listening = JSON.parse(
+        log.split('\n').find((line) => line.includes('portcullis proxy listening')) ?? '{}',
+      );
+      return { cmdline, environ, runtimeTuning: (listening as { runtimeTuning?: string }).runtimeTuning };
+    } finally {
+      child.kill('SIGTERM');
+      if (child.exitCode === null) await new Promise((resolve) => child.once('exit', resolve));
+    }
+  }
+
+  it.skipIf(process.platform !== 'linux')(
+    'serves from the process it was started as (same PID), re-executed with the young generation capped and one malloc arena',
+    async () => {
+      const { cmdline, environ, runtimeTuning } = await startedWith({});
+      expect(cmdline).toEqual(
+        expect.arrayContaining([
+          '--import',
+          'tsx',
+          '--max-semi-space-size=8',
+          '--no-concurrent-recompilation',
+          '--config',
+        ]),
+      );
+      expect(environ).toContain('MALLOC_ARENA_MAX=1');
+      expect(runtimeTuning).toBe('--max-semi-space-size=8 --no-concurrent-recompilation MALLOC_ARENA_MAX=1');
+    },
+  );
+
+  it.skipIf(process.platform !== 'linux')(
+    "keeps the operator's own settings, and runs untouched with PORTCULLIS_PROXY_RUNTIME_TUNING=off",
+    async () => {
+      const own = await startedWith({ NODE_OPTIONS: '--max-semi-space-size=4', MALLOC_ARENA_MAX: '2' }, [
+        '--concurrent-recompilation',
+      ]);
+      expect(own.cmdline).not.toContain('--max-semi-space-size=8');
+      expect(own.cmdline).not.toContain('--no-concurrent-recompilation');
+      expect(own.environ).toContain('MALLOC_ARENA_MAX=2');
+      expect(own.runtimeTuning).toBe('--concurrent-recompilation --max-semi-space-size=4 MALLOC_ARENA_MAX=2');
+      const off = await startedWith({ PORTCULLIS_PROXY_RUNTIME_TUNING: 'off' });
+      expect(
+        off.cmdline.filter((arg) => arg.startsWith('--max-semi') || arg.includes('recompilation')),
+      ).toEqual([]);
+      expect(off.environ.some((entry) => entry.startsWith('MALLOC_ARENA_MAX='))).toBe(false);
+      expect(off.runtimeTuning).toBe('none');
+    },
+  );
 });
 
 describe('portcullis-proxy --help, --version, --check', () => {

@@ -5,7 +5,7 @@
 import { loadavg } from 'node:os';
 import type { Run } from './load.js';
 import type { OwnCoreFigures, OwnCoreLevel } from './own-core.js';
-import { CHILD_FLAGS, type Memory, type RssResult } from './rss.js';
+import { CHILD_RUNTIME, type Memory, type RssResult } from './rss.js';
 import { SSE_EVENTS } from './sse-upstream.js';
 import { PROXY_LOG_LEVEL } from './stack.js';
 
@@ -180,7 +180,8 @@ export function printReport({
   );
 
   console.log(
-    `\nProxy memory (child process: node ${[...CHILD_FLAGS, 'dist/'].join(' ')}; /proc/<pid>/status): ` +
+    `\nProxy memory (child process on dist/, runtime as the portcullis-proxy command: ${CHILD_RUNTIME}; ` +
+      `/proc/<pid>/status): ` +
       `${memory.opened} of ${memory.streams} ` +
       `authenticated SSE GET streams, one token per stream${memory.note === undefined ? '' : ` (${memory.note})`}`,
   );

@@ -1,4 +1,4 @@
-// Memory of the proxy with many open SSE streams: the proxy runs alone in a child process (proxy-child.ts,
+// Memory of the proxy with many open SSE streams: the proxy runs alone in a child process (proxy-child.mjs,
 // from dist/), the streaming upstream and the clients stay in this process, and the proxy's VmRSS is read
 // from /proc/<pid>/status. Every client holds its own token (distinct callers, as 1,000 users would be).
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { freePort, startLocalIssuer } from '@portcullis/test-support';
 import { Pool } from 'undici';
-import type { ChildConfig } from './proxy-child.js';
+import { describeRuntimeTuning, missingRuntimeTuning } from '../src/runtime-tuning.js';
 import { startSseUpstream } from './sse-upstream.js';
 import { PROXY_LOG_LEVEL } from './stack.js';
 
@@ -38,10 +38,33 @@ export interface RssResult {
 
 const BATCH = 50;
 const PHASE_LIMIT_MS = 60_000;
-const CHILD = fileURLToPath(new URL('./proxy-child.ts', import.meta.url));
+const CHILD = fileURLToPath(new URL('./proxy-child.mjs', import.meta.url));
 const DIST = fileURLToPath(new URL('../dist/index.js', import.meta.url));
 /** Extra node flags for the proxy child only, e.g. `--max-semi-space-size=2`. */
-export const CHILD_FLAGS = (process.env.BENCH_CHILD_NODE_OPTIONS ?? '').split(/\s+/).filter(Boolean);
+const EXTRA_FLAGS = (process.env.BENCH_CHILD_NODE_OPTIONS ?? '').split(/\s+/).filter(Boolean);
+/**
+ * The runtime tuning the `portcullis-proxy` command applies (`src/runtime-tuning.ts`), so that the child runs
+ * as the command does; `BENCH_CHILD_NODE_OPTIONS` and the environment win over it, as an operator's settings
+ * do, and `PORTCULLIS_PROXY_RUNTIME_TUNING=off` leaves it out.
+ */
+const TUNING = missingRuntimeTuning(EXTRA_FLAGS, process.env) ?? { nodeFlags: [], env: {} };
+/** The child's node flags. */
+export const CHILD_FLAGS = [...TUNING.nodeFlags, ...EXTRA_FLAGS];
+/** The child's environment. */
+const CHILD_ENV = { ...process.env, ...TUNING.env };
+/** The runtime settings the child runs with, for the report (`describeRuntimeTuning`). */
+export const CHILD_RUNTIME = describeRuntimeTuning(CHILD_FLAGS, CHILD_ENV);
+
+/** What the benchmark passes to the child in BENCH_PROXY_CHILD (read by proxy-child.mjs). */
+export interface ChildConfig {
+  readonly port: number;
+  readonly issuer: string;
+  readonly jwksUri: string;
+  readonly upstreamUrl: string;
+  readonly logLevel: string;
+  /** The identity signing key (`upstream.identity.privateJwk`), for an upstream that trusts this proxy. */
+  readonly privateJwk?: Record<string, unknown>;
+}
 
 /** A `kB` field of /proc/<pid>/status in bytes. */
 function status(pid: number | undefined, field: 'VmRSS' | 'RssAnon'): number | undefined {
@@ -91,14 +114,14 @@ async function until(done: () => boolean, ms: number): Promise<boolean> {
 }
 
 /**
- * Start the proxy child (`proxy-child.ts`) and wait until it listens; `cpu` pins it to that CPU (`taskset`)
+ * Start the proxy child (`proxy-child.mjs`) and wait until it listens; `cpu` pins it to that CPU (`taskset`)
  * instead of the CPU this process runs on.
  */
 export async function startChild(config: ChildConfig, cpu?: number): Promise<ChildProcess> {
   const node = [process.execPath, ...CHILD_FLAGS, CHILD];
   const [command, ...args] = cpu === undefined ? node : ['taskset', '-c', String(cpu), ...node];
   const child = spawn(command as string, args, {
-    env: { ...process.env, BENCH_PROXY_CHILD: JSON.stringify(config) },
+    env: { ...CHILD_ENV, BENCH_PROXY_CHILD: JSON.stringify(config) },
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
   });
   const ready = await new Promise<boolean>((resolve) => {

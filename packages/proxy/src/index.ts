@@ -48,6 +48,14 @@ export {
   resolveOptions,
 } from './options.js';
 export type { RedisStoreOptions } from './redis-store.js';
+export type { RuntimeTuning, RuntimeTuningOutcome } from './runtime-tuning.js';
+export {
+  applyRuntimeTuning,
+  describeRuntimeTuning,
+  missingRuntimeTuning,
+  RUNTIME_TUNING,
+  RUNTIME_TUNING_VARIABLE,
+} from './runtime-tuning.js';
 export { createProxyServer, resourceServerOptionsFor } from './server.js';
 export { SessionBindings } from './sessions.js';
 export type { JsonValue, MemoryStoreOptions, Store } from './store.js';
