@@ -33,6 +33,12 @@ export function rpcErrorBody(code: number, message: string, data?: unknown) {
   return { jsonrpc: '2.0' as const, id: null, error };
 }
 
+/**
+ * The `Retry-After` (seconds) of every 503 the proxy answers itself: shutting down, at a stdio process limit,
+ * or without its state store.
+ */
+export const RETRY_AFTER_SECONDS = '5';
+
 /** Answer `status` with {@link rpcErrorBody}. */
 export function sendRpcError(
   reply: FastifyReply,

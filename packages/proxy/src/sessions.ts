@@ -2,7 +2,7 @@ import type { AuthInfo } from '@modelcontextprotocol/server';
 import { sessionOwner } from '@portcullis/resource-server';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { StoreUnavailableError } from './errors.js';
-import { JSONRPC_SERVER_ERROR, sendRpcError } from './jsonrpc.js';
+import { JSONRPC_SERVER_ERROR, RETRY_AFTER_SECONDS, sendRpcError } from './jsonrpc.js';
 import type { Store } from './store.js';
 
 /** The store namespace of the session bindings. */
@@ -92,7 +92,7 @@ export function sendStoreUnavailable(
   error: StoreUnavailableError,
 ): FastifyReply {
   request.log.warn({ err: error, code: error.code }, 'state store unavailable');
-  reply.header('retry-after', '5');
+  reply.header('retry-after', RETRY_AFTER_SECONDS);
   return sendRpcError(
     reply,
     503,

@@ -7,8 +7,8 @@ import type { InFlight, InFlightEntry } from './in-flight.js';
 import {
   JSONRPC_SERVER_ERROR,
   MCP_SESSION_NOT_FOUND,
+  RETRY_AFTER_SECONDS,
   readMcpBody,
-  rpcErrorBody,
   sendRpcError,
 } from './jsonrpc.js';
 import type { ProxyMetrics } from './metrics.js';
@@ -18,7 +18,7 @@ import { describeExit } from './stdio-process.js';
 import { StdioSession, type ToolGate } from './stdio-session.js';
 import { StdioSessionError, type StdioSessions } from './stdio-sessions.js';
 import { isOpenEndedStream, type StreamTokenGuard } from './stream-token.js';
-import { clientGone } from './upstream-request.js';
+import { clientGone, sendShuttingDown } from './upstream-request.js';
 
 /** The request headers the SDK's session transport and modern handler read. */
 const TRANSPORT_HEADERS = [
@@ -117,22 +117,8 @@ function sendStdioError(request: FastifyRequest, reply: FastifyReply, metrics: P
   metrics.upstreamErrors.inc({ kind: error.kind });
   request.log[error.status === 503 ? 'warn' : 'error']({ err: error }, 'stdio upstream: no child');
   if (clientGone(reply)) return abandon(reply, metrics);
-  if (error.status === 503) reply.header('retry-after', '5');
+  if (error.status === 503) reply.header('retry-after', RETRY_AFTER_SECONDS);
   return sendRpcError(reply, error.status, JSONRPC_SERVER_ERROR, error.publicMessage);
-}
-
-/** Shutdown ended a request that has no answer yet (its child is starting or working): 503, retry later. */
-function sendShuttingDown(reply: FastifyReply, metrics: ProxyMetrics): void {
-  const raw = reply.raw;
-  if (raw.headersSent || clientGone(reply)) return;
-  logDecision(reply.request, metrics, 503, reply.elapsedTime);
-  reply.hijack();
-  raw.writeHead(503, {
-    ...(reply.getHeaders() as Record<string, string>),
-    'content-type': 'application/json',
-    'retry-after': '5',
-  });
-  raw.end(JSON.stringify(rpcErrorBody(JSONRPC_SERVER_ERROR, 'the proxy is shutting down; retry later')));
 }
 
 /**
@@ -155,7 +141,10 @@ export function createStdioHandler(context: StdioHandlerContext) {
     const pending: InFlightEntry = {
       end: () => {
         gone.abort();
-        sendShuttingDown(reply, metrics);
+        // Only a request without an answer yet (its child is starting or working) gets the 503.
+        if (reply.raw.headersSent || clientGone(reply)) return;
+        logDecision(request, metrics, 503, reply.elapsedTime);
+        sendShuttingDown(reply);
       },
     };
     inFlight.add(pending);

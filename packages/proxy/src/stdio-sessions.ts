@@ -75,7 +75,7 @@ export class StdioSessions {
     if ('error' in response || this.#closed) {
       // initialize refused by the server (the client gets its error), or the proxy is shutting down.
       await child.stop();
-      if (this.#closed) throw this.#limit(max);
+      if (this.#closed) throw this.#limit('all', max);
       return response;
     }
     const id = randomUUID();
@@ -100,9 +100,9 @@ export class StdioSessions {
    */
   async spawn(owner: string): Promise<StdioProcess> {
     const max = this.upstream.maxProcesses;
-    if (this.#closed || this.processes >= max) throw this.#limit(max);
+    if (this.#closed || this.processes >= max) throw this.#limit('all', max);
     const perCaller = this.upstream.maxProcessesPerCaller;
-    if ((this.#perCaller.get(owner) ?? 0) >= perCaller) throw this.#callerLimit(perCaller);
+    if ((this.#perCaller.get(owner) ?? 0) >= perCaller) throw this.#limit('caller', perCaller);
     this.#starting += 1;
     this.#count(owner, 1);
     let child: StdioProcess;
@@ -136,26 +136,21 @@ export class StdioSessions {
     else this.#perCaller.delete(owner);
   }
 
-  #callerLimit(max: number): StdioSessionError {
-    return new StdioSessionError(
-      'ERR_PORTCULLIS_PROXY_STDIO_LIMIT',
-      503,
-      'the caller has reached its limit of stdio MCP server processes; end one of its sessions (DELETE) or try again later',
-      `a caller is at its limit of ${max} stdio processes (upstream.maxProcessesPerCaller)`,
-      'limit',
-    );
-  }
-
-  #limit(max: number): StdioSessionError {
-    return new StdioSessionError(
-      'ERR_PORTCULLIS_PROXY_STDIO_LIMIT',
-      503,
-      'the proxy runs as many stdio MCP server processes as it may; try again later',
-      this.#closed
-        ? 'stdio upstream closing: no new sessions'
-        : `stdio upstream at its limit of ${max} processes (upstream.maxProcesses)`,
-      'limit',
-    );
+  /** The 503 at `upstream.maxProcesses` (`all`, also when closing) or at `upstream.maxProcessesPerCaller`. */
+  #limit(which: 'all' | 'caller', max: number): StdioSessionError {
+    const [publicMessage, message] =
+      which === 'caller'
+        ? [
+            'the caller has reached its limit of stdio MCP server processes; end one of its sessions (DELETE) or try again later',
+            `a caller is at its limit of ${max} stdio processes (upstream.maxProcessesPerCaller)`,
+          ]
+        : [
+            'the proxy runs as many stdio MCP server processes as it may; try again later',
+            this.#closed
+              ? 'stdio upstream closing: no new sessions'
+              : `stdio upstream at its limit of ${max} processes (upstream.maxProcesses)`,
+          ];
+    return new StdioSessionError('ERR_PORTCULLIS_PROXY_STDIO_LIMIT', 503, publicMessage, message, 'limit');
   }
 
   /** Forget a session (after a crash was reported, or when it ended). */

@@ -4,7 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { logDecision, overruleDecision } from './auth-decision.js';
 import { ProxyError } from './errors.js';
 import type { InFlight } from './in-flight.js';
-import { JSONRPC_SERVER_ERROR, sendRpcError } from './jsonrpc.js';
+import { JSONRPC_SERVER_ERROR, RETRY_AFTER_SECONDS, sendRpcError } from './jsonrpc.js';
 import type { ProxyMetrics } from './metrics.js';
 import { httpUpstreamOf, type ResolvedProxyOptions } from './options.js';
 import { type UpstreamClient, UpstreamError, type UpstreamRequest } from './upstream.js';
@@ -149,10 +149,13 @@ export async function openExchange(
   return exchange;
 }
 
-/** Answer 503 (`Retry-After: 5`) to a request that reached its handler after shutdown ended what was in flight. */
+/**
+ * Answer 503 (`Retry-After: 5`, `Connection: close`) to a request that shutdown ended: one that reached its
+ * handler after the drain, or a stdio request still waiting for its child when the drain timed out.
+ */
 export function sendShuttingDown(reply: FastifyReply): FastifyReply {
   // Else the connection stays open for more requests, and the server's close waits for it.
   reply.header('connection', 'close');
-  reply.header('retry-after', '5');
+  reply.header('retry-after', RETRY_AFTER_SECONDS);
   return sendRpcError(reply, 503, JSONRPC_SERVER_ERROR, 'the proxy is shutting down; retry later');
 }

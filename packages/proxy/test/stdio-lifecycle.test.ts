@@ -157,6 +157,7 @@ describe('stdio upstream: shutdown does not wait for a child beyond shutdown.dra
     const ended = await call;
     expect(ended.status).toBe(503);
     expect(ended.headers.get('retry-after')).toBe('5');
+    expect(ended.headers.get('connection')).toBe('close');
     expect((await errorOf(ended)).message).toBe('the proxy is shutting down; retry later');
 
     const silentLog = await stdinLogFile();
