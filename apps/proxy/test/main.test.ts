@@ -134,6 +134,8 @@ describe('portcullis-proxy runtime tuning', () => {
         ...process.env,
         MALLOC_ARENA_MAX: undefined,
         NODE_OPTIONS: undefined,
+        PORTCULLIS_PROXY_RUNTIME_TUNING: undefined,
+        PORTCULLIS_PROXY_RUNTIME_TUNED: undefined,
         PORTCULLIS_PROXY_PORT: String(port),
         ...env,
       },

@@ -1,4 +1,7 @@
-import { spawn } from 'node:child_process';
+import { fork, spawn } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
@@ -9,24 +12,36 @@ import {
 } from '../src/runtime-tuning.js';
 
 const SCRIPT = fileURLToPath(new URL('./helpers/tuned-script.ts', import.meta.url));
+/** This process's environment without what the tuning reads, so that the developer's own settings do not count. */
+const CLEAN_ENV = {
+  ...process.env,
+  MALLOC_ARENA_MAX: undefined,
+  NODE_OPTIONS: undefined,
+  PORTCULLIS_PROXY_RUNTIME_TUNING: undefined,
+  PORTCULLIS_PROXY_RUNTIME_TUNED: undefined,
+};
 
 /** Run the helper script in a fresh node; every JSON line it printed, and its PID as spawned. */
 async function runScript(env: Record<string, string | undefined>, nodeFlags: readonly string[] = []) {
   const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', SCRIPT, 'first', '--second=2'], {
-    env: { ...process.env, MALLOC_ARENA_MAX: undefined, NODE_OPTIONS: undefined, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...CLEAN_ENV, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
+  let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => {
     out += chunk.toString();
   });
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  expect(code).toBe(0);
+  expect({ code, stderr }).toMatchObject({ code: 0 });
   const lines = out
     .trim()
     .split('\n')
     .map((line) => JSON.parse(line) as Record<string, unknown>);
-  return { pid: child.pid, lines };
+  return { pid: child.pid, lines, stderr };
 }
 
 describe('missingRuntimeTuning', () => {
@@ -54,6 +69,32 @@ describe('missingRuntimeTuning', () => {
       '--max-semi-space-size=8',
       '--no-concurrent-recompilation',
     ]);
+  });
+
+  it('leaves the young generation alone when the operator sized it or the heap another way', () => {
+    const rest = { nodeFlags: ['--no-concurrent-recompilation'], env: { MALLOC_ARENA_MAX: '1' } };
+    expect(missingRuntimeTuning(['--min-semi-space-size=16'], {})).toEqual(rest);
+    expect(
+      missingRuntimeTuning([], { NODE_OPTIONS: '--max-heap-size=512 --max-old-space-size=400' }),
+    ).toEqual(rest);
+  });
+
+  it('reads NODE_OPTIONS as Node.js does: double quotes and backslash escapes', () => {
+    const rest = { nodeFlags: ['--no-concurrent-recompilation'], env: { MALLOC_ARENA_MAX: '1' } };
+    expect(missingRuntimeTuning([], { NODE_OPTIONS: '"--max-semi-space-size=32"' })).toEqual(rest);
+    expect(missingRuntimeTuning([], { NODE_OPTIONS: '  --title="a b"   "--max-semi-space-size=4"' })).toEqual(
+      rest,
+    );
+    expect(
+      missingRuntimeTuning([], { NODE_OPTIONS: '--title="say \\"--max-semi-space-size=4\\""' })?.nodeFlags,
+    ).toContain('--max-semi-space-size=8');
+  });
+
+  it('returns a variable the process may have read from --env-file with its own value, for a re-execution', () => {
+    expect(missingRuntimeTuning(['--env-file=.env'], { MALLOC_ARENA_MAX: '4' })?.env).toEqual({
+      MALLOC_ARENA_MAX: '4',
+    });
+    expect(missingRuntimeTuning(['--env-file-if-exists=.env'], {})?.env).toEqual({ MALLOC_ARENA_MAX: '1' });
   });
 
   it('leaves out MALLOC_ARENA_MAX when the environment has one', () => {
@@ -148,13 +189,64 @@ describe('applyRuntimeTuning', () => {
     } as NodeJS.Process;
   }
 
-  it('returns without re-executing where Node.js has no process.execve, or an IPC channel would break', () => {
+  it('returns without re-executing where Node.js has no process.execve, an IPC channel would close or a debugger is asked for', () => {
     expect(applyRuntimeTuning(processLike({ execve: undefined }))).toBe('not supported');
     const execve = () => {
       throw new Error('must not be called');
     };
-    expect(applyRuntimeTuning(processLike({ execve, env: { NODE_CHANNEL_FD: '3' } }))).toBe('ipc channel');
+    const channel = {} as NodeJS.Process['channel'];
+    expect(applyRuntimeTuning(processLike({ execve, channel }))).toBe('ipc channel');
+    for (const inspect of ['--inspect', '--inspect=127.0.0.1:9229', '--inspect-brk', '--inspect-wait=0']) {
+      expect(applyRuntimeTuning(processLike({ execve, execArgv: [inspect] }))).toBe('debugger');
+      expect(applyRuntimeTuning(processLike({ execve, env: { NODE_OPTIONS: inspect } }))).toBe('debugger');
+    }
   });
+
+  it('keeps a forked process (an IPC channel, as node --watch has) as it is: its channel still works', async () => {
+    const child = fork(SCRIPT, ['first'], {
+      execArgv: ['--import', 'tsx'],
+      env: CLEAN_ENV,
+      stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+    });
+    let out = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    const message = await new Promise<unknown>((resolve) => child.once('message', resolve));
+    await new Promise((resolve) => child.once('exit', resolve));
+    expect(message).toMatchObject({ outcome: 'ipc channel', pid: child.pid, mallocArenaMax: null });
+    expect(out.trim().split('\n')).toHaveLength(2);
+  });
+
+  it('does not crash node when the operator gave --max-heap-size with --max-old-space-size', async () => {
+    const { lines } = await runScript({ NODE_OPTIONS: '--max-heap-size=512 --max-old-space-size=400' });
+    expect(lines.at(-1)).toMatchObject({ outcome: 'applied', mallocArenaMax: '1' });
+    expect(lines.at(-1)?.execArgv).not.toContain('--max-semi-space-size=8');
+  });
+
+  it('leaves a process started with --inspect as it is, so that the debugger stays attached to it', async () => {
+    const { lines, stderr } = await runScript({}, ['--inspect=127.0.0.1:0']);
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toMatchObject({ outcome: 'debugger', mallocArenaMax: null });
+    expect(stderr.match(/Debugger listening/g)).toHaveLength(1);
+  });
+
+  it.skipIf(process.platform !== 'linux')(
+    'makes a MALLOC_ARENA_MAX from --env-file reach the C library, with the operator’s value',
+    async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'portcullis-tuning-'));
+      const envFile = join(dir, 'proxy.env');
+      await writeFile(envFile, 'MALLOC_ARENA_MAX=4\n');
+      // Every node flag of the tuning given: only the variable can make it re-execute.
+      const { lines } = await runScript({}, [
+        `--env-file=${envFile}`,
+        '--max-semi-space-size=8',
+        '--no-concurrent-recompilation',
+      ]);
+      expect(lines).toHaveLength(3);
+      expect(lines[2]).toMatchObject({ outcome: 'applied', mallocArenaMax: '4', startupMallocArenaMax: '4' });
+    },
+  );
 
   it('hands execve the node binary, the flags before the script, and the environment with the tuning and a marker', () => {
     let call: unknown[] = [];
