@@ -20,7 +20,7 @@ import {
   sendStoreUnavailable,
 } from './sessions.js';
 import { isOpenEndedStream, type StreamTokenGuard } from './stream-token.js';
-import type { UpstreamClient } from './upstream.js';
+import { type UpstreamClient, upstreamErrorKind } from './upstream.js';
 import { UpstreamExchange } from './upstream-exchange.js';
 import { openExchange } from './upstream-request.js';
 
@@ -104,11 +104,13 @@ export function createForwardHandler(context: ForwardContext) {
     if (!(exchange instanceof UpstreamExchange)) return exchange;
     const { status } = exchange;
 
-    const issued = single(exchange.headers['mcp-session-id']);
+    const issuedHeader = exchange.headers['mcp-session-id'];
+    const issued = single(issuedHeader);
     if (issued !== undefined && requestSession === undefined) {
       let problem: SessionProblem | undefined;
       try {
-        if (!isBindableSessionId(issued)) problem = 'invalid_session_id';
+        // Two ids: the client could bind to one and the upstream mean the other.
+        if (Array.isArray(issuedHeader) || !isBindableSessionId(issued)) problem = 'invalid_session_id';
         else if (!(await sessions.bind(issued, auth))) problem = 'session_conflict';
       } catch (error) {
         exchange.end();
@@ -130,8 +132,10 @@ export function createForwardHandler(context: ForwardContext) {
     }
 
     const streaming = isEventStream(exchange.headers['content-type']);
-    if (streaming) metrics.openStreams.inc();
-    logDecision(request, metrics, status, reply.elapsedTime);
+    if (streaming) {
+      metrics.openStreams.inc();
+      logDecision(request, metrics, status, reply.elapsedTime);
+    }
     reply.hijack();
     const responseHeaders = mergeResponseHeaders(reply.getHeaders(), clientResponseHeaders(exchange.headers));
     // A GET's answer streams for as long as the upstream sends, whatever its media type. The body of a POST is
@@ -172,8 +176,10 @@ export function createForwardHandler(context: ForwardContext) {
 
 /**
  * Pass an upstream answer that is not a stream to the client (hijacked `reply`): it leaves whole (head, body and
- * end in one write when the body is one chunk), and a body that stops for `timeoutMs` is a 504 when nothing has
- * been sent yet, else a cut response. `onClose` runs once the exchange is over.
+ * end in one write when the body is one chunk). When nothing has been sent yet, a body that stops for
+ * `timeoutMs` is a 504 and an upstream that fails mid-body a 502, both with a JSON-RPC error; after that the
+ * response is cut. The decision is logged with the status the client gets, when its head leaves. `onClose`
+ * runs once the exchange is over.
  */
 export function pipeWholeAnswer(
   request: FastifyRequest,
@@ -184,21 +190,46 @@ export function pipeWholeAnswer(
 ): void {
   const raw = reply.raw;
   const { status } = exchange;
-  exchange.pipeTo(raw, true, how.onClose, {
-    idleMs: how.timeoutMs,
-    writeHead: () => raw.writeHead(status, headers),
-    onStall: () => {
-      how.metrics.upstreamErrors.inc({ kind: 'timeout' });
-      request.log.warn(
-        { kind: 'timeout', status },
-        `upstream answer stalled: no body within ${how.timeoutMs} ms of its headers; answered 504`,
-      );
-      const message = `the upstream MCP server sent no answer body within ${how.timeoutMs} ms`;
-      raw.writeHead(504, { ...reply.getHeaders(), 'content-type': 'application/json' } as Record<
-        string,
-        string
-      >);
-      raw.end(JSON.stringify(rpcErrorBody(JSONRPC_SERVER_ERROR, message)));
+  const { metrics } = how;
+  const answer = (code: 502 | 504, message: string) => {
+    logDecision(request, metrics, code, reply.elapsedTime);
+    raw.writeHead(code, { ...reply.getHeaders(), 'content-type': 'application/json' } as Record<
+      string,
+      string
+    >);
+    raw.end(JSON.stringify(rpcErrorBody(JSONRPC_SERVER_ERROR, message)));
+  };
+  exchange.pipeTo(
+    raw,
+    true,
+    () => {
+      // The client left before the head: logged without a status.
+      logDecision(request, metrics, undefined, reply.elapsedTime);
+      how.onClose();
     },
-  });
+    {
+      idleMs: how.timeoutMs,
+      writeHead: () => {
+        logDecision(request, metrics, status, reply.elapsedTime);
+        raw.writeHead(status, headers);
+      },
+      onStall: (reason, error) => {
+        if (reason === 'timeout') {
+          metrics.upstreamErrors.inc({ kind: 'timeout' });
+          request.log.warn(
+            { kind: 'timeout', status },
+            `upstream answer stalled: no body within ${how.timeoutMs} ms of its headers; answered 504`,
+          );
+          return answer(504, `the upstream MCP server sent no answer body within ${how.timeoutMs} ms`);
+        }
+        const kind = upstreamErrorKind(error);
+        metrics.upstreamErrors.inc({ kind });
+        request.log.warn(
+          { kind, status, err: error },
+          'upstream answer broke off before its end; answered 502',
+        );
+        return answer(502, 'the upstream MCP server broke off its answer before its end');
+      },
+    },
+  );
 }

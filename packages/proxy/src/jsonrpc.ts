@@ -71,10 +71,15 @@ export function readMcpBody(body: unknown): McpBody | undefined {
   const list: unknown[] = batch ? body : [body];
   if (list.length === 0 || !list.every(isMessage)) return undefined;
   const messages = list as RpcMessage[];
-  const meta = !batch ? messages[0]?.params?._meta : undefined;
+  return { messages, batch, modernVersion: batch ? undefined : declaredVersion(messages[0]) };
+}
+
+/** `_meta["io.modelcontextprotocol/protocolVersion"]` of `message`, if it is a string. */
+function declaredVersion(message: RpcMessage | undefined): string | undefined {
+  const meta = message?.params?._meta;
   const version =
     typeof meta === 'object' && meta !== null ? Reflect.get(meta, PROTOCOL_VERSION_META) : undefined;
-  return { messages, batch, modernVersion: typeof version === 'string' ? version : undefined };
+  return typeof version === 'string' ? version : undefined;
 }
 
 /** The `Mcp-Name` a 2026-07-28 request must carry for its method, from the body. */
@@ -125,9 +130,10 @@ function mirroringVersion(version: string | undefined): boolean {
 
 /**
  * PX-10: the mirrored headers of a request must agree with its body before anything relies on them. On any
- * request a present `Mcp-Method` must match the body. A 2026-07-28 request (the body's `_meta` or the
- * `MCP-Protocol-Version` header says so) must be a single message whose `_meta` version equals the header,
- * with `Mcp-Method` equal to the body's method and, for named methods, `Mcp-Name` equal to the body's name.
+ * request a present `Mcp-Method` must match the body. A 2026-07-28 request (the `MCP-Protocol-Version`
+ * header, the body's `_meta` or that of any batch element says so) must be a single message whose `_meta`
+ * version equals the header, with `Mcp-Method` equal to the body's method and, for named methods, `Mcp-Name`
+ * equal to the body's name.
  * Returns the problem, or `undefined` when the headers agree.
  * @see https://modelcontextprotocol.io/specification/2026-07-28/basic/transports#server-validation
  */
@@ -136,15 +142,21 @@ export function headerMismatch(
   body: McpBody,
 ): string | undefined {
   const method = plainValue(headers['mcp-method']);
+  const version = plainValue(headers['mcp-protocol-version']);
   const only = body.batch ? undefined : body.messages[0];
-  if (method !== undefined && method !== only?.method) {
+  if (only === undefined) {
+    // A batch element's _meta marks the era as surely as the header: the upstream may go by either.
+    const declared = body.messages.map(declaredVersion).find(mirroringVersion);
+    const era = mirroringVersion(version) ? version : declared;
+    if (era !== undefined) {
+      return `MCP-Protocol-Version ${era} allows one JSON-RPC message per request, not a batch`;
+    }
+    return method === undefined ? undefined : 'the Mcp-Method header does not match the method in the body';
+  }
+  if (method !== undefined && method !== only.method) {
     return 'the Mcp-Method header does not match the method in the body';
   }
-  const version = plainValue(headers['mcp-protocol-version']);
   if (body.modernVersion === undefined && !mirroringVersion(version)) return undefined;
-  if (only === undefined) {
-    return `MCP-Protocol-Version ${version} allows one JSON-RPC message per request, not a batch`;
-  }
   if (body.modernVersion === undefined) {
     return `MCP-Protocol-Version ${version} requires _meta["${PROTOCOL_VERSION_META}"] in the body`;
   }

@@ -206,7 +206,6 @@ export function createLegacyMessageHandler(context: LegacySseContext): Handler {
     if (!(exchange instanceof UpstreamExchange)) return exchange;
     const { status } = exchange;
     if (status === 404) context.sessions.close(String(sessionId));
-    logDecision(request, metrics, status, reply.elapsedTime);
     reply.hijack();
     const responseHeaders = mergeResponseHeaders(reply.getHeaders(), clientResponseHeaders(exchange.headers));
     pipeWholeAnswer(request, reply, exchange, responseHeaders, {

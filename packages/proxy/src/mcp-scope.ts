@@ -8,6 +8,7 @@ import {
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { decide, reasonForStatus } from './auth-decision.js';
 import { StoreUnavailableError } from './errors.js';
+import { repeatedKey } from './json-keys.js';
 import { JSONRPC_INVALID_REQUEST, JSONRPC_PARSE_ERROR, type McpBody, sendRpcError } from './jsonrpc.js';
 import type { ProxyMetrics } from './metrics.js';
 import type { ResolvedProxyOptions } from './options.js';
@@ -25,6 +26,19 @@ function parseError(message: string): FastifyError {
     statusCode: 400,
     code: 'FST_ERR_CTP_INVALID_JSON',
   }) as FastifyError;
+}
+
+/** A body that is valid JSON but no request the proxy may forward: 400 with `-32600`, not `-32700`. */
+class InvalidRequestError extends Error {
+  readonly statusCode = 400;
+}
+
+function parseBody(text: string): unknown {
+  const body: unknown = JSON.parse(text);
+  const key = repeatedKey(text);
+  if (key === undefined) return body;
+  const message = `a JSON object in the body repeats the key ${JSON.stringify(key)}; each key may appear once`;
+  throw new InvalidRequestError(message);
 }
 
 /**
@@ -48,9 +62,9 @@ export function setUpMcpScope(
     if (allowEmptyWithoutPost && raw.length === 0 && request.method !== 'POST') return done(null, undefined);
     request.rawBody = raw;
     try {
-      done(null, JSON.parse(raw.toString('utf8')));
-    } catch {
-      done(parseError('the request body is not valid JSON'), undefined);
+      done(null, parseBody(raw.toString('utf8')));
+    } catch (error) {
+      done(error instanceof InvalidRequestError ? error : parseError('the request body is not valid JSON'));
     }
   });
   const tooLarge = `the request body exceeds the limit of ${options.limits.bodyBytes} bytes`;
@@ -70,7 +84,8 @@ export function setUpMcpScope(
     if (status >= 400 && status < 500) {
       decide(request, metrics, { decision: 'deny', reason: reasonForStatus(status) }, status);
       if (status === 413) return sendRpcError(reply, 413, JSONRPC_INVALID_REQUEST, tooLarge);
-      const code = status === 400 ? JSONRPC_PARSE_ERROR : JSONRPC_INVALID_REQUEST;
+      const parseFailed = status === 400 && !(error instanceof InvalidRequestError);
+      const code = parseFailed ? JSONRPC_PARSE_ERROR : JSONRPC_INVALID_REQUEST;
       return sendRpcError(reply, status, code, error.message);
     }
     request.log.error({ err: error }, `unhandled error in the ${label}`);

@@ -49,6 +49,8 @@ export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_PORT = 9090;
 /** Default request body limit, in bytes (4 MiB, the MCP SDK's own limit). */
 export const DEFAULT_BODY_BYTES = 4 * 1024 * 1024;
+/** Default time a request body has to arrive whole, from its headers on, in milliseconds (then 408). */
+export const DEFAULT_BODY_TIMEOUT_MS = 30_000;
 /** Default idle time after which a session binding is forgotten, in milliseconds. */
 export const DEFAULT_SESSION_IDLE_MS = 30 * 60_000;
 /** Default time in-flight requests get to finish on shutdown before streams are ended, in milliseconds. */
@@ -141,8 +143,11 @@ export const directOptionsSchema = z.strictObject({
   /** Browser clients (e.g. MCP Inspector) allowed by CORS, as exact origins (`http://localhost:6274`). */
   cors: z.strictObject({ origins: z.array(z.url()).default([]) }).default({ origins: [] }),
   limits: z
-    .strictObject({ bodyBytes: z.number().int().positive().default(DEFAULT_BODY_BYTES) })
-    .default({ bodyBytes: DEFAULT_BODY_BYTES }),
+    .strictObject({
+      bodyBytes: z.number().int().positive().default(DEFAULT_BODY_BYTES),
+      bodyTimeoutMs: z.number().int().min(100).max(600_000).default(DEFAULT_BODY_TIMEOUT_MS),
+    })
+    .default({ bodyBytes: DEFAULT_BODY_BYTES, bodyTimeoutMs: DEFAULT_BODY_TIMEOUT_MS }),
   /** 2025-era session bindings (upstream `Mcp-Session-Id` → caller). */
   sessions: z
     .strictObject({ idleMs: z.number().int().positive().default(DEFAULT_SESSION_IDLE_MS) })

@@ -15,6 +15,7 @@ import Fastify, {
   LogController,
 } from 'fastify';
 import fp from 'fastify-plugin';
+import { bodyTimeoutHook } from './body-timeout.js';
 import { directModePlugin } from './direct-mode-plugin.js';
 import { InvalidProxyOptionsError } from './errors.js';
 import { InFlight } from './in-flight.js';
@@ -142,6 +143,7 @@ export function createProxyServer(input: ProxyOptionsInput): FastifyInstance {
   const challenge = { resourceMetadataUrl: rs.resourceMetadataUrl, defaultScopes: rs.scopes.default };
 
   app.addHook('onRequest', hostGuard(options.allowedHosts));
+  app.addHook('onRequest', bodyTimeoutHook(options.limits.bodyTimeoutMs, metrics));
   // Connections that have not sent a request yet (a browser's preconnect, a client's spare socket) are not
   // "idle" to Node.js: they would hold close() until the server's headers timeout (60 s) ends them.
   const connections = new Set<Socket>();

@@ -10,12 +10,13 @@ function aborted(message: string): Error {
 
 /**
  * For an answer that is not a stream: its head is written just before its first byte (`writeHead`), and the body
- * may not pause for more than `idleMs`; `onStall` answers the client when it stalls before anything was sent.
+ * may not pause for more than `idleMs`. `onStall` answers the client instead when the body stalls (`timeout`)
+ * or the upstream fails (`failed`) before anything was sent to it.
  */
 export interface StallGuard {
   readonly idleMs: number;
   readonly writeHead: () => void;
-  readonly onStall: () => void;
+  readonly onStall: (reason: 'timeout' | 'failed', error?: Error) => void;
 }
 
 /**
@@ -52,7 +53,8 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
   #onClose: (() => void) | undefined;
   #idle: NodeJS.Timeout | undefined;
   #writeHead: (() => void) | undefined;
-  #onStall: (() => void) | undefined;
+  #onStall: StallGuard['onStall'] | undefined;
+  #failure: Error | undefined;
   /** Paused because the client is not reading: that time does not count against the idle limit. */
   #clientBusy = false;
   readonly #resume = () => {
@@ -136,9 +138,9 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
       return;
     }
     this.#failed = true;
+    this.#failure = error;
     if (this.#sink === undefined) return;
-    this.#sink.destroy();
-    this.#close();
+    this.#fail(this.#sink);
   }
 
   /**
@@ -161,10 +163,8 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
     if (early !== undefined && this.#controller !== undefined) {
       for (const chunk of early) this.onResponseData(this.#controller, chunk);
     }
-    if (this.#failed) {
-      sink.destroy();
-      this.#close();
-    } else if (this.#ended) this.onResponseEnd();
+    if (this.#failed) this.#fail(sink);
+    else if (this.#ended) this.onResponseEnd();
     else if (this.#controller?.paused && sink.writableNeedDrain !== true) this.#controller.resume();
   }
 
@@ -215,7 +215,18 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
     this.#abort(aborted('the upstream sent no body for too long'));
     if (this.#writeHead !== undefined) {
       this.#writeHead = undefined;
-      this.#onStall?.();
+      this.#onStall?.('timeout');
+    } else sink.destroy();
+    this.#close();
+  }
+
+  /** The upstream failed mid-body: the caller answers if nothing was sent yet, else the response is cut. */
+  #fail(sink: ServerResponse): void {
+    this.#sink = undefined;
+    this.#held = undefined;
+    if (this.#writeHead !== undefined) {
+      this.#writeHead = undefined;
+      this.#onStall?.('failed', this.#failure);
     } else sink.destroy();
     this.#close();
   }

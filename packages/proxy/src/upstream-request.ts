@@ -135,6 +135,12 @@ export async function openExchange(
     await exchange.head;
   } catch (error) {
     inFlight.delete(exchange);
+    // The proxy ended it itself: the client left, or shutdown ended what was in flight. Not the upstream's fault.
+    if (clientGone(reply)) {
+      logDecision(request, metrics, undefined, reply.elapsedTime);
+      return reply.hijack();
+    }
+    if (inFlight.closed) return sendShuttingDown(reply);
     return sendUpstreamFailure(request, reply, metrics, error, labels.failure);
   }
   const { status } = exchange;

@@ -43,7 +43,8 @@ export class UpstreamError extends ProxyError {
   }
 }
 
-function kindOf(error: unknown): UpstreamErrorKind {
+/** The kind of an error undici reported for a forwarded request. */
+export function upstreamErrorKind(error: unknown): UpstreamErrorKind {
   const code = (error as { code?: unknown })?.code;
   if (code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT') return 'timeout';
   if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH') return 'connect';
@@ -137,7 +138,7 @@ export class UpstreamClient {
         error,
       );
     }
-    const kind = kindOf(error);
+    const kind = upstreamErrorKind(error);
     return new UpstreamError(kind, `the upstream MCP server could not be reached (${kind})`, error);
   }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { headerMismatch, readMcpBody } from '../src/index.js';
+import { repeatedKey } from '../src/json-keys.js';
 
 const meta = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28' };
 const call = readMcpBody({
@@ -76,7 +77,33 @@ describe('JSON-RPC body and mirrored headers', () => {
     expect(headerMismatch({ 'mcp-protocol-version': '2026-07-28', 'mcp-name': 'harmless' }, batch)).toMatch(
       /one JSON-RPC message per request, not a batch/,
     );
-    expect(headerMismatch({ 'mcp-protocol-version': '2025-11-25' }, batch)).toBeUndefined();
+    const plain = readMcpBody([
+      { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'dangerous' } },
+    ]);
+    if (plain === undefined) throw new Error('unreadable');
+    expect(headerMismatch({ 'mcp-protocol-version': '2025-11-25' }, plain)).toBeUndefined();
+  });
+
+  it('[PX-10 RS-28] refuses a batch whose element declares 2026-07-28 in _meta as if the header said so', () => {
+    const batch = readMcpBody([
+      { jsonrpc: '2.0', id: 1, method: 'ping' },
+      { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'dangerous', _meta: meta } },
+    ]);
+    if (batch === undefined) throw new Error('unreadable');
+    const header = { 'mcp-protocol-version': '2026-07-28' };
+    const refusal = 'MCP-Protocol-Version 2026-07-28 allows one JSON-RPC message per request, not a batch';
+    expect(headerMismatch(header, batch)).toBe(refusal);
+    expect(headerMismatch({}, batch)).toBe(refusal);
+    expect(headerMismatch({ 'mcp-protocol-version': '2025-11-25' }, batch)).toBe(refusal);
+    expect(headerMismatch({ 'mcp-method': 'tools/call' }, batch)).toBe(refusal);
+  });
+
+  it('[PX-10 RS-28] names the batch, not Mcp-Method, as the problem of a 2026-07-28 batch carrying Mcp-Method', () => {
+    const batch = readMcpBody([{ jsonrpc: '2.0', id: 1, method: 'ping' }]);
+    if (batch === undefined) throw new Error('unreadable');
+    const headers = { 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'ping' };
+    expect(headerMismatch(headers, batch)).toMatch(/one JSON-RPC message per request, not a batch/);
+    expect(headerMismatch({ 'mcp-method': 'ping' }, batch)).toMatch(/Mcp-Method header does not match/);
   });
 
   it('[PX-10] decodes the =?base64?…?= sentinel in Mcp-Name only, never in Mcp-Method or MCP-Protocol-Version', () => {
@@ -92,5 +119,37 @@ describe('JSON-RPC body and mirrored headers', () => {
     expect(headerMismatch({ ...good, 'mcp-protocol-version': b64('2026-07-28') }, call)).toMatch(
       /MCP-Protocol-Version/,
     );
+  });
+});
+
+describe('repeated keys in a body', () => {
+  it('finds a key an object repeats at any depth by its decoded value, and none in other objects or strings', () => {
+    const bypass =
+      '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"admin-stats","arguments":{},"name":"hello-world"}}';
+    expect(repeatedKey(bypass)).toBe('name');
+    expect(repeatedKey('{"a":1,"\\u0061":2}')).toBe('a');
+    expect(repeatedKey('{"a\\"b":1,"a\\u0022b":2}')).toBe('a"b');
+    expect(repeatedKey('{"":1,"":2}')).toBe('');
+    expect(repeatedKey('{"a":[1,{"b":2}],"c":{},"a":3}')).toBe('a');
+    expect(repeatedKey('[1,{"x":{"y":[{"k":1,"k":2}]}}]')).toBe('k');
+    for (const distinct of [
+      '{"a":1,"b":2}',
+      '[{"a":1},{"a":2}]',
+      '{"a":{"a":{"a":1}}}',
+      '{"k":"a","a":"k"}',
+      '{"x":"{\\"a\\":1,\\"a\\":2}","y":["a","a"]}',
+      '{"a\\\\":1,"a":2}',
+      '{"a\\"":1,"a":2}',
+      '"a"',
+      '[]',
+    ]) {
+      expect(repeatedKey(distinct)).toBeUndefined();
+    }
+  });
+
+  it('scans bodies nested 100 000 deep without exhausting the stack', () => {
+    const depth = 100_000;
+    expect(repeatedKey(`${'['.repeat(depth)}{"a":1,"a":2}${']'.repeat(depth)}`)).toBe('a');
+    expect(repeatedKey(`${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`)).toBeUndefined();
   });
 });

@@ -32,7 +32,7 @@ describe('resolveOptions', () => {
         timeoutMs: 30_000,
         identity: { mode: 'jwt', ttlSeconds: 60 },
       },
-      limits: { bodyBytes: 4 * 1024 * 1024 },
+      limits: { bodyBytes: 4 * 1024 * 1024, bodyTimeoutMs: 30_000 },
       scopesSupported: ['mcp:tools'],
       allowedHosts: ['localhost', '127.0.0.1', '[::1]'],
     });

@@ -202,6 +202,17 @@ describe('scopes and mirrored headers', () => {
       expect(((await res.json()) as { error: { code: number } }).error.code).toBe(-32020);
     }
   });
+
+  it('refuses a body that repeats a key, which an upstream keeping the first key would run as another tool', async () => {
+    const params = '{"name":"admin-stats","arguments":{},"name":"hello-world"}';
+    const res = await legacy(joe, {
+      body: `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":${params}}`,
+    });
+    expect(res.status).toBe(400);
+    const { error } = (await res.json()) as { error: { code: number; message: string } };
+    expect(error.code).toBe(-32600);
+    expect(error.message).toBe('a JSON object in the body repeats the key "name"; each key may appear once');
+  });
 });
 
 describe('status-code order', () => {

@@ -24,12 +24,14 @@ function hasQueryToken(url: string | undefined): boolean {
  *
  * - no credentials, or a token only in the query string → {@link MissingTokenError} (401, no `error`);
  * - several `Authorization` headers, a header plus `?access_token=`, an empty token, a token with spaces or
- *   characters outside `b64token` → `invalid_request` (400);
+ *   characters outside `b64token`, a tab or other non-SP whitespace between `Bearer` and the token
+ *   (credentials are `auth-scheme 1*SP token68`) → `invalid_request` (400);
  * - another scheme (`Basic …`, `DPoP …`) → {@link MissingTokenError} (401, no `error`: RFC 6750 §3.1 says a
  *   request with an unsupported authentication method SHOULD get a challenge without an error code).
  *
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-2.1
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-3.1
+ * @see https://www.rfc-editor.org/rfc/rfc9110#section-11.4
  * @see https://modelcontextprotocol.io/specification/2026-07-28/basic/authorization#token-requirements
  */
 export function extractBearerToken(raw: IncomingMessage): string {
@@ -51,6 +53,10 @@ export function extractBearerToken(raw: IncomingMessage): string {
   const value = (headers[0] ?? '').trim();
   const match = BEARER.exec(value);
   if (match === null) {
+    if (/^bearer\s/i.test(value))
+      throw new InvalidRequestError(
+        'the Authorization header separates "Bearer" from the token with whitespace other than spaces',
+      );
     if (/^bearer\S/i.test(value))
       throw new InvalidRequestError('the Authorization header is not "Bearer <token>"');
     throw new MissingTokenError(

@@ -19,11 +19,44 @@ export const REDACTED_LOG_PATHS = Object.freeze([
   'authInfo.token',
 ] as const);
 
-const QUERY_SECRET = /([?&](?:access_token|token|code|client_secret)=)[^&#]*/gi;
+const REDACTED = '[REDACTED]';
 
-/** A URL with the values of secret-bearing query parameters (`access_token`, `code`, …) replaced. */
+/**
+ * A URL with the value of every query parameter replaced by `[REDACTED]`; the path and the parameter names
+ * are kept (`/mcp?x=1&id_token=abc` → `/mcp?x=[REDACTED]&id_token=[REDACTED]`), a parameter without `=` is
+ * replaced whole. Any query value may be a
+ * secret (`access_token`, `id_token`, `refresh_token`, `code`, `client_secret`, `password`, …) and an MCP or
+ * OAuth endpoint's log never needs one. A fragment, which may carry an implicit-grant token, is replaced
+ * whole.
+ * @see https://modelcontextprotocol.io/specification/2026-07-28/basic/authorization/security-considerations#token-theft
+ */
 export function redactUrl(url: string): string {
-  return url.replace(QUERY_SECRET, '$1[REDACTED]');
+  const queryStart = url.indexOf('?');
+  const hashStart = url.indexOf('#');
+  const pathEnd = Math.min(
+    queryStart === -1 ? url.length : queryStart,
+    hashStart === -1 ? url.length : hashStart,
+  );
+  if (pathEnd === url.length) return url;
+  let redacted = url.slice(0, pathEnd);
+  if (pathEnd === queryStart) {
+    const queryEnd = hashStart === -1 ? url.length : hashStart;
+    const query = url
+      .slice(queryStart + 1, queryEnd)
+      .split('&')
+      .map(redactParameter)
+      .join('&');
+    redacted += `?${query}`;
+  }
+  if (hashStart !== -1) redacted += hashStart + 1 === url.length ? '#' : `#${REDACTED}`;
+  return redacted;
+}
+
+/** `name=value` → `name=[REDACTED]`; a parameter without `=` may be a bare token, so it goes whole. */
+function redactParameter(parameter: string): string {
+  const eq = parameter.indexOf('=');
+  if (eq === -1) return parameter === '' ? '' : REDACTED;
+  return `${parameter.slice(0, eq)}=${REDACTED}`;
 }
 
 /**
@@ -41,7 +74,7 @@ export function fingerprintOfDigest(digest: Buffer): string {
 
 /**
  * The pino logger the resource server uses when none is given: JSON lines, authorization headers and token
- * fields redacted, URLs logged without secret query values.
+ * fields redacted, URLs logged without query values.
  * @param destination where to write; default stdout. Tests pass a stream to inspect the output.
  */
 export function createRedactingLogger(
@@ -50,7 +83,7 @@ export function createRedactingLogger(
   return pino(
     {
       level: options.level ?? 'info',
-      redact: { paths: [...REDACTED_LOG_PATHS], censor: '[REDACTED]' },
+      redact: { paths: [...REDACTED_LOG_PATHS], censor: REDACTED },
       serializers: {
         req: (req: { method?: string; url?: string; id?: string }) => ({
           id: req.id,

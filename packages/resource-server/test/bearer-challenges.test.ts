@@ -176,6 +176,25 @@ describe('RFC 6750 §3 challenges on the MCP endpoint', () => {
     }
   });
 
+  it('[RS-19] answers 400 invalid_request when a tab separates Bearer from the token (RFC 6750 §2.1, RFC 9110 §11.4: 1*SP)', async () => {
+    const token = await signToken(env.rs.resource, { key: env.key });
+    for (const authorization of [
+      `Bearer\t${token}`,
+      `bearer\t${token}`,
+      `Bearer\t\t${token}`,
+      `Bearer\t ${token}`,
+    ]) {
+      const r = await post({ authorization });
+      expect(r.status, JSON.stringify(authorization)).toBe(400);
+      expect(JSON.parse(r.body).error, JSON.stringify(authorization)).toBe('invalid_request');
+    }
+    expect(sideEffects.calls).toBe(0);
+    // Another scheme is still answered like a missing token, whatever whitespace follows it.
+    const basic = await post({ authorization: 'Basic\tdXNlcjpwYXNz' });
+    expect(basic.status).toBe(401);
+    expect(basic.challenge?.error).toBeUndefined();
+  });
+
   it('[RS-19] answers 400 invalid_request for two Authorization headers', async () => {
     const token = await signToken(env.rs.resource, { key: env.key });
     const { body, headers } = modernRequest('tools/call', { name: 'echo', arguments: { text: 'x' } });

@@ -160,9 +160,36 @@ describe('tokens never reach the logs', () => {
     }
   });
 
-  it('redacts secret query parameters from URLs', () => {
+  it('[RS-30] redacts the value of every query parameter, keeping the path and the names', () => {
     expect(redactUrl('/mcp?a=1&access_token=abc&code=x')).toBe(
-      '/mcp?a=1&access_token=[REDACTED]&code=[REDACTED]',
+      '/mcp?a=[REDACTED]&access_token=[REDACTED]&code=[REDACTED]',
     );
+    expect(redactUrl('/mcp?x=1&id_token=SECRETI&refresh_token=SECRETR&password=SECRETP')).toBe(
+      '/mcp?x=[REDACTED]&id_token=[REDACTED]&refresh_token=[REDACTED]&password=[REDACTED]',
+    );
+    expect(redactUrl('/mcp?assertion=a%3Db&state=s?t=u&flag&=v&empty=')).toBe(
+      '/mcp?assertion=[REDACTED]&state=[REDACTED]&[REDACTED]&=[REDACTED]&empty=[REDACTED]',
+    );
+    expect(redactUrl('/a&b=c/mcp?session=s#access_token=t')).toBe('/a&b=c/mcp?session=[REDACTED]#[REDACTED]');
+    expect(redactUrl('/mcp#id_token=t')).toBe('/mcp#[REDACTED]');
+    expect(redactUrl('/mcp')).toBe('/mcp');
+    expect(redactUrl('/mcp?')).toBe('/mcp?');
+  });
+
+  it('[RS-30] keeps id_token, refresh_token and password query values out of the request log line', async () => {
+    const secrets = ['SECRETI', 'SECRETR', 'SECRETP'];
+    const from = rs.logs.length;
+    const { body, headers } = modernRequest('tools/call', { name: 'echo', arguments: { text: 'x' } });
+    const response = await fetch(
+      `${rs.origin}/mcp?x=1&id_token=${secrets[0]}&refresh_token=${secrets[1]}&password=${secrets[2]}`,
+      { method: 'POST', headers, body: JSON.stringify(body) },
+    );
+    await response.text();
+    expect(response.status).toBe(401);
+    const output = rs.logs.slice(from).join('');
+    expect(output).toContain(
+      '"url":"/mcp?x=[REDACTED]&id_token=[REDACTED]&refresh_token=[REDACTED]&password=[REDACTED]"',
+    );
+    for (const secret of secrets) expect(output).not.toContain(secret);
   });
 });
