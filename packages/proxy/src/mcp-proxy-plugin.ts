@@ -7,6 +7,7 @@ import { EXPOSED_RESPONSE_HEADERS } from './forward-headers.js';
 import {
   headerMismatch,
   JSONRPC_INVALID_REQUEST,
+  JSONRPC_SERVER_ERROR,
   MCP_HEADER_MISMATCH,
   MCP_SESSION_NOT_FOUND,
   readMcpBody,
@@ -27,6 +28,9 @@ export interface McpProxyPluginOptions {
   readonly handler: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
 }
 
+/** The HTTP methods of the Streamable HTTP endpoint. */
+const MCP_METHODS = ['GET', 'POST', 'DELETE'] as const;
+
 /**
  * The proxied MCP endpoint at the public MCP path. Every request, the SSE `GET` and `DELETE` included, goes
  * through Origin → token (kit's `mcpAuthenticate`) → body (413, 415, 400 `-32700`/`-32600`) → mirrored headers
@@ -42,7 +46,7 @@ export const mcpProxyPlugin = fp(
     await app.register(async (scope) => {
       await scope.register(cors, {
         origin: options.cors.origins.length > 0 ? [...options.cors.origins] : false,
-        methods: ['GET', 'POST', 'DELETE'],
+        methods: [...MCP_METHODS],
         exposedHeaders: [...EXPOSED_RESPONSE_HEADERS],
         maxAge: 600,
       });
@@ -93,12 +97,25 @@ export const mcpProxyPlugin = fp(
       };
 
       scope.route({
-        method: ['GET', 'POST', 'DELETE'],
+        method: [...MCP_METHODS],
         url: options.mcpPath,
         bodyLimit: options.limits.bodyBytes,
         onRequest: [originCheck(options, metrics), app.mcpAuthenticate],
         preHandler: authorize,
         handler: context.handler,
+      });
+      // Other methods are not unknown routes: 405 with the methods the endpoint takes (RFC 9110 §15.5.6).
+      scope.route({
+        method: ['PUT', 'PATCH'],
+        url: options.mcpPath,
+        onRequest: originCheck(options, metrics),
+        handler: (_request, reply) =>
+          sendRpcError(
+            reply.header('allow', MCP_METHODS.join(', ')),
+            405,
+            JSONRPC_SERVER_ERROR,
+            `method not allowed: the MCP endpoint takes ${MCP_METHODS.join(', ')}`,
+          ),
       });
     });
   },

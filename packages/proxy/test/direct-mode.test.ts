@@ -121,3 +121,21 @@ describe('direct mode: the proxy is the resource server clients see', () => {
     await client.close();
   });
 });
+
+describe('methods the MCP endpoint does not take', () => {
+  it('answers PUT and PATCH with 405, an Allow header and a JSON-RPC error, not a 404', async () => {
+    for (const method of ['PUT', 'PATCH']) {
+      const res = await fetch(proxy.mcp, {
+        method,
+        headers: { authorization: `Bearer ${joe}`, 'content-type': 'application/json' },
+        body: '{}',
+      });
+      expect(res.status).toBe(405);
+      expect(res.headers.get('allow')).toBe('GET, POST, DELETE');
+      expect(await res.json()).toMatchObject({
+        jsonrpc: '2.0',
+        error: { code: -32000, message: 'method not allowed: the MCP endpoint takes GET, POST, DELETE' },
+      });
+    }
+  });
+});
