@@ -30,8 +30,16 @@ function parseError(message: string): FastifyError {
 
 /** A body that is valid JSON but no request the proxy may forward: 400 with `-32600`, not `-32700`. */
 class InvalidRequestError extends Error {
-  readonly statusCode = 400;
+  readonly statusCode: number = 400;
 }
+
+/** A compressed body: the proxy forwards bytes it has checked, so it takes none it cannot read (415). */
+class UnsupportedEncodingError extends InvalidRequestError {
+  override readonly statusCode = 415;
+}
+
+/** UTF-8's byte order mark, which JSON text must not start with (RFC 8259 §8.1). */
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
 function parseBody(text: string): unknown {
   const body: unknown = JSON.parse(text);
@@ -59,12 +67,21 @@ export function setUpMcpScope(
   scope.removeAllContentTypeParsers();
   scope.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
     const raw = body as Buffer;
+    const encoding = request.headers['content-encoding']?.trim().toLowerCase();
+    if (encoding !== undefined && encoding !== '' && encoding !== 'identity') {
+      const message = `Content-Encoding ${encoding} is not accepted here; send the body uncompressed`;
+      return done(new UnsupportedEncodingError(message), undefined);
+    }
     if (allowEmptyWithoutPost && raw.length === 0 && request.method !== 'POST') return done(null, undefined);
     request.rawBody = raw;
     try {
       done(null, parseBody(raw.toString('utf8')));
     } catch (error) {
-      done(error instanceof InvalidRequestError ? error : parseError('the request body is not valid JSON'));
+      const bom = raw.subarray(0, 3).equals(BOM);
+      const message = bom
+        ? 'the request body starts with a byte order mark, which JSON text must not (RFC 8259 §8.1); send it without one'
+        : 'the request body is not valid JSON';
+      done(error instanceof InvalidRequestError ? error : parseError(message));
     }
   });
   const tooLarge = `the request body exceeds the limit of ${options.limits.bodyBytes} bytes`;
@@ -84,6 +101,11 @@ export function setUpMcpScope(
     if (status >= 400 && status < 500) {
       decide(request, metrics, { decision: 'deny', reason: reasonForStatus(status) }, status);
       if (status === 413) return sendRpcError(reply, 413, JSONRPC_INVALID_REQUEST, tooLarge);
+      if (error instanceof UnsupportedEncodingError) reply.header('accept-encoding', 'identity');
+      else if (status === 415) {
+        const message = 'the request body must be JSON, sent with Content-Type: application/json';
+        return sendRpcError(reply, 415, JSONRPC_INVALID_REQUEST, message);
+      }
       const parseFailed = status === 400 && !(error instanceof InvalidRequestError);
       const code = parseFailed ? JSONRPC_PARSE_ERROR : JSONRPC_INVALID_REQUEST;
       return sendRpcError(reply, status, code, error.message);

@@ -1,0 +1,62 @@
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PING, post, type RunningProxy } from './helpers/proxy.js';
+import { type RecordedStack, startRecordedStack } from './helpers/stacks.js';
+
+// Bodies the proxy cannot check, and so does not forward: each answer says what to send instead.
+let stack: RecordedStack;
+let proxy: RunningProxy;
+let token: string;
+
+beforeAll(async () => {
+  stack = await startRecordedStack({ main: (url) => ({ upstream: { url } }) });
+  proxy = stack.proxies.main as RunningProxy;
+  token = String(stack.tokens.main);
+});
+afterAll(async () => {
+  await stack?.close();
+});
+
+describe('request bodies the proxy does not take', () => {
+  it('answers 415 naming application/json to a body of another media type', async () => {
+    const res = await post(proxy.mcp, token, PING, { 'content-type': 'text/plain' });
+    expect(res.status).toBe(415);
+    expect(await res.json()).toMatchObject({
+      error: {
+        code: -32600,
+        message: 'the request body must be JSON, sent with Content-Type: application/json',
+      },
+    });
+  });
+
+  it('answers 415 with Accept-Encoding: identity to a compressed body, which it could not check', async () => {
+    const seen = stack.recorder.requests.length;
+    const res = await fetch(proxy.mcp, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${token}`,
+        'content-type': 'application/json',
+        'content-encoding': 'gzip',
+        accept: 'application/json, text/event-stream',
+      },
+      body: gzipSync(PING),
+    });
+    expect(res.status).toBe(415);
+    expect(res.headers.get('accept-encoding')).toBe('identity');
+    expect(await res.json()).toMatchObject({
+      error: {
+        code: -32600,
+        message: 'Content-Encoding gzip is not accepted here; send the body uncompressed',
+      },
+    });
+    expect(stack.recorder.requests.length).toBe(seen);
+  });
+
+  it('names the byte order mark when a JSON body starts with one', async () => {
+    const res = await post(proxy.mcp, token, `\ufeff${PING}`);
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({
+      error: { code: -32700, message: expect.stringContaining('starts with a byte order mark') },
+    });
+  });
+});
