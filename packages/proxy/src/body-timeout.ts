@@ -16,13 +16,14 @@ export function bodyTimeoutHook(timeoutMs: number, metrics: ProxyMetrics) {
     const raw = request.raw;
     const hasBody =
       raw.headers['content-length'] !== undefined || raw.headers['transfer-encoding'] !== undefined;
-    if (!hasBody || raw.readableEnded) {
+    if (!hasBody || raw.complete) {
       done();
       return;
     }
     const timer = setTimeout(() => {
       const res = reply.raw;
-      if (raw.readableEnded || res.headersSent || res.destroyed) return;
+      // `complete`: the whole message arrived, even if nothing read its body (a GET's, for instance).
+      if (raw.complete || res.headersSent || res.destroyed) return;
       request.log.warn({ timeoutMs }, `request body not received whole within ${timeoutMs} ms; answered 408`);
       logDecision(request, metrics, 408, reply.elapsedTime);
       reply.hijack();

@@ -2,6 +2,7 @@ import { connect, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningProxy } from './helpers/proxy.js';
+import { jsonResult } from './helpers/recording-upstream.js';
 import { type RecordedStack, startRecordedStack } from './helpers/stacks.js';
 
 // A client that stops in the middle of its request body: Node.js sets no limit once the headers are in.
@@ -65,6 +66,34 @@ describe('limits.bodyTimeoutMs', () => {
     expect(proxy.logs()).toContainEqual(
       expect.objectContaining({ msg: 'request body not received whole within 300 ms; answered 408' }),
     );
+  });
+
+  it('leaves alone a request whose whole message arrived, though nothing read its body (a GET)', async () => {
+    stack.recorder.behaviour = (_req, res) => {
+      setTimeout(() => res.writeHead(200, { 'content-type': 'text/event-stream' }).end('data: {}\n\n'), 600);
+    };
+    try {
+      const { port } = new URL(proxy.mcp);
+      const socket = connect(Number(port), '127.0.0.1');
+      let received = '';
+      socket.on('data', (chunk: Buffer) => {
+        received += chunk.toString();
+      });
+      socket.write(
+        `GET /mcp HTTP/1.1\r\nHost: localhost:${port}\r\nAuthorization: Bearer ${token}\r\n` +
+          'Accept: text/event-stream\r\nMCP-Protocol-Version: 2025-11-25\r\nContent-Length: 2\r\n\r\n{}',
+      );
+      await settles(
+        (async () => {
+          while (!received.includes('data: {}')) await sleep(20);
+        })(),
+        'the upstream answer',
+      );
+      socket.destroy();
+      expect(received).toMatch(/^HTTP\/1\.1 200 /);
+    } finally {
+      stack.recorder.behaviour = jsonResult;
+    }
   });
 
   it('lets close() finish while a client holds a stalled upload', async () => {
