@@ -116,8 +116,16 @@ function plainValue(value: string | string[] | undefined): string | undefined {
 function nameValue(value: string | string[] | undefined): string | undefined {
   const plain = plainValue(value);
   const match = plain === undefined ? null : SENTINEL.exec(plain);
-  return match?.[1] === undefined ? plain : Buffer.from(match[1], 'base64').toString('utf8');
+  if (match?.[1] === undefined) return plain;
+  // Strict: lenient decoding turns any invalid byte into U+FFFD, which a body could then name on purpose.
+  try {
+    return STRICT_UTF8.decode(Buffer.from(match[1], 'base64'));
+  } catch {
+    return undefined;
+  }
 }
+
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** The first protocol version whose requests mirror their body in headers, one message per POST. */
 const MIRRORING_SINCE = '2026-07-28';

@@ -120,6 +120,20 @@ describe('JSON-RPC body and mirrored headers', () => {
       /MCP-Protocol-Version/,
     );
   });
+
+  it('[PX-10] does not let a sentinel that is not UTF-8 match a body name of U+FFFD', () => {
+    const replacement = readMcpBody({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'tools/call',
+      params: { name: '\ufffd', _meta: { 'io.modelcontextprotocol/protocolVersion': '2026-07-28' } },
+    });
+    if (replacement === undefined) throw new Error('unreadable');
+    const headers = { 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call' };
+    expect(headerMismatch({ ...headers, 'mcp-name': '=?base64?/w==?=' }, replacement)).toMatch(/Mcp-Name/);
+    const encoded = `=?base64?${Buffer.from('\ufffd').toString('base64')}?=`;
+    expect(headerMismatch({ ...headers, 'mcp-name': encoded }, replacement)).toBeUndefined();
+  });
 });
 
 describe('repeated keys in a body', () => {
