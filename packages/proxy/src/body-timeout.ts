@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { logDecision } from './auth-decision.js';
-import { JSONRPC_SERVER_ERROR, rpcErrorBody } from './jsonrpc.js';
+import { writeRpcError } from './jsonrpc.js';
 import type { ProxyMetrics } from './metrics.js';
 
 /**
@@ -28,13 +28,7 @@ export function bodyTimeoutHook(timeoutMs: number, metrics: ProxyMetrics) {
       logDecision(request, metrics, 408, reply.elapsedTime);
       reply.hijack();
       const message = `the request body did not arrive whole within ${timeoutMs} ms; send it again without pausing`;
-      const body = JSON.stringify(rpcErrorBody(JSONRPC_SERVER_ERROR, message));
-      res.writeHead(408, {
-        'content-type': 'application/json',
-        'content-length': Buffer.byteLength(body),
-        connection: 'close',
-      });
-      res.end(body, () => raw.socket?.destroy());
+      writeRpcError(res, 408, message, { connection: 'close' }).once('finish', () => raw.socket?.destroy());
     }, timeoutMs);
     const clear = () => clearTimeout(timer);
     raw.once('end', clear);

@@ -10,7 +10,7 @@ import {
 } from './forward-headers.js';
 import type { IdentityForwarder } from './identity.js';
 import type { InFlight } from './in-flight.js';
-import { JSONRPC_SERVER_ERROR, rpcErrorBody, sendRpcError } from './jsonrpc.js';
+import { JSONRPC_SERVER_ERROR, sendRpcError, writeRpcError } from './jsonrpc.js';
 import type { ProxyMetrics } from './metrics.js';
 import { httpUpstreamOf, type ResolvedProxyOptions } from './options.js';
 import {
@@ -193,11 +193,7 @@ export function pipeWholeAnswer(
   const { metrics } = how;
   const answer = (code: 502 | 504, message: string) => {
     logDecision(request, metrics, code, reply.elapsedTime);
-    raw.writeHead(code, { ...reply.getHeaders(), 'content-type': 'application/json' } as Record<
-      string,
-      string
-    >);
-    raw.end(JSON.stringify(rpcErrorBody(JSONRPC_SERVER_ERROR, message)));
+    writeRpcError(raw, code, message, reply.getHeaders());
   };
   exchange.pipeTo(
     raw,

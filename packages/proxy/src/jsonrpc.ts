@@ -1,3 +1,4 @@
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { FastifyReply } from 'fastify';
 
 /** JSON-RPC error codes the proxy answers with. */
@@ -38,6 +39,25 @@ export function rpcErrorBody(code: number, message: string, data?: unknown) {
  * or without its state store.
  */
 export const RETRY_AFTER_SECONDS = '5';
+
+/**
+ * Answer `status` with a `-32000` {@link rpcErrorBody} on a raw response, for replies the proxy has hijacked
+ * (Fastify's `send` no longer applies); `headers` go along, the media type and length are set here.
+ */
+export function writeRpcError(
+  res: ServerResponse,
+  status: number,
+  message: string,
+  headers: Readonly<Record<string, string | number | string[] | undefined>> = {},
+): ServerResponse {
+  const body = JSON.stringify(rpcErrorBody(JSONRPC_SERVER_ERROR, message));
+  res.writeHead(status, {
+    ...headers,
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(body),
+  } as OutgoingHttpHeaders);
+  return res.end(body);
+}
 
 /** Answer `status` with {@link rpcErrorBody}. */
 export function sendRpcError(
