@@ -188,6 +188,10 @@ export function headerMismatch(
   if (body.modernVersion === undefined) {
     return `MCP-Protocol-Version ${version} requires _meta["${PROTOCOL_VERSION_META}"] in the body`;
   }
+  if (version === undefined || version === '') {
+    const declared = VERSION_FORMAT.test(body.modernVersion) ? `: ${body.modernVersion}` : '';
+    return `the MCP-Protocol-Version header is missing; a body with _meta["${PROTOCOL_VERSION_META}"] needs the header with the same version (MCP-Protocol-Version${declared})`;
+  }
   if (version !== body.modernVersion) {
     return `the MCP-Protocol-Version header does not match _meta["${PROTOCOL_VERSION_META}"]`;
   }

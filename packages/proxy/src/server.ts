@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import {
+  clientErrorHandler,
   createRedactingLogger,
   hostGuard,
   InvalidOptionsError,
@@ -126,8 +127,10 @@ export function resourceServerOptionsFor(options: ResolvedProxyOptions): Resolve
 export function createProxyServer(input: ProxyOptionsInput): FastifyInstance {
   const options = resolveOptions(input);
   const rs = resourceServerOptionsFor(options);
+  const logger = options.logger ?? createRedactingLogger();
   const app = Fastify({
-    loggerInstance: options.logger ?? createRedactingLogger(),
+    loggerInstance: logger,
+    clientErrorHandler: clientErrorHandler(logger),
     bodyLimit: options.limits.bodyBytes,
     return503OnClosing: true,
     logController: new ProxyLogController(options.mcpPath),

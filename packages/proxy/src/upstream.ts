@@ -1,10 +1,14 @@
+import { maxHeaderSize } from 'node:http';
 import type { Readable } from 'node:stream';
 import { Pool } from 'undici';
 import { ProxyError } from './errors.js';
 import { UpstreamExchange } from './upstream-exchange.js';
 
-/** Why an upstream request failed, as counted in metrics. */
-export type UpstreamErrorKind = 'timeout' | 'connect' | 'reset' | 'aborted' | 'other';
+/**
+ * Why an upstream request failed, as counted in metrics. `invalid_response`: the upstream answered, but not
+ * with an HTTP response the proxy can take (headers over the limit, bytes that are not HTTP/1.1).
+ */
+export type UpstreamErrorKind = 'timeout' | 'connect' | 'reset' | 'aborted' | 'invalid_response' | 'other';
 
 /** What the upstream answered, its body still streaming. */
 export interface UpstreamResponse {
@@ -33,7 +37,9 @@ export class UpstreamError extends ProxyError {
     super(
       kind === 'timeout'
         ? 'ERR_PORTCULLIS_PROXY_UPSTREAM_TIMEOUT'
-        : 'ERR_PORTCULLIS_PROXY_UPSTREAM_UNREACHABLE',
+        : kind === 'invalid_response'
+          ? 'ERR_PORTCULLIS_PROXY_UPSTREAM_INVALID_RESPONSE'
+          : 'ERR_PORTCULLIS_PROXY_UPSTREAM_UNREACHABLE',
       message,
       { cause },
     );
@@ -43,8 +49,36 @@ export class UpstreamError extends ProxyError {
   }
 }
 
+const NOT_HTTP = 'it is not a valid HTTP/1.1 response';
+/** What was wrong with an answer undici refused, by its error code. */
+const INVALID_RESPONSES: Readonly<Record<string, string>> = {
+  UND_ERR_HEADERS_OVERFLOW: `its response headers exceed the limit of ${maxHeaderSize} bytes`,
+  UND_ERR_RES_EXCEEDED_MAX_SIZE: 'its response exceeds the size limit',
+  // undici reports any parse error after a Content-Length header as this, so it names no more than that.
+  UND_ERR_RES_CONTENT_LENGTH_MISMATCH: NOT_HTTP,
+};
+
+/**
+ * What was wrong with the upstream's answer, when undici refused it as no valid response; `undefined` for a
+ * failure to reach the upstream at all.
+ */
+function invalidResponse(error: unknown): string | undefined {
+  const { code, name, message } = (error ?? {}) as { code?: unknown; name?: unknown; message?: unknown };
+  // llhttp's errors (undici's HTTPParserError) carry no code in every undici release; the reason is a fixed text.
+  if (name === 'HTTPParserError' || (typeof code === 'string' && code.startsWith('HPE_'))) {
+    const reason = typeof message === 'string' ? /\(([\w ,/-]+)\)$/.exec(message)?.[1] : undefined;
+    return reason === undefined ? NOT_HTTP : `${NOT_HTTP} (${reason})`;
+  }
+  // undici's words for a status line it cannot take here (an unsolicited 100, an upgrade nobody asked for).
+  if (code === 'UND_ERR_SOCKET' && (message === 'bad response' || message === 'bad upgrade')) return NOT_HTTP;
+  return typeof code === 'string' && Object.hasOwn(INVALID_RESPONSES, code)
+    ? INVALID_RESPONSES[code]
+    : undefined;
+}
+
 /** The kind of an error undici reported for a forwarded request. */
 export function upstreamErrorKind(error: unknown): UpstreamErrorKind {
+  if (invalidResponse(error) !== undefined) return 'invalid_response';
   const code = (error as { code?: unknown })?.code;
   if (code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT') return 'timeout';
   if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH') return 'connect';
@@ -137,6 +171,11 @@ export class UpstreamClient {
         `no response headers from the upstream within ${this.timeoutMs} ms`,
         error,
       );
+    }
+    const invalid = invalidResponse(error);
+    if (invalid !== undefined) {
+      const message = `the upstream MCP server sent an invalid answer: ${invalid}`;
+      return new UpstreamError('invalid_response', message, error);
     }
     const kind = upstreamErrorKind(error);
     return new UpstreamError(kind, `the upstream MCP server could not be reached (${kind})`, error);

@@ -53,12 +53,15 @@ describe('direct mode: the proxy is the resource server clients see', () => {
     }
   });
 
-  it('[RS-01 RS-02 RS-03] answers a request without a token with a Bearer challenge naming the proxy PRM', async () => {
+  it('[RS-01 RS-02 RS-03] answers a request without a token with a Bearer challenge naming the proxy PRM and no error code, in the challenge or the body', async () => {
     const res = await legacy(undefined, { body: JSON.stringify(INIT) });
     expect(res.status).toBe(401);
     const challenge = parseBearerChallenge(res.headers.get('www-authenticate') ?? '');
     expect(challenge?.resource_metadata).toBe(`${proxy.url}/.well-known/oauth-protected-resource/mcp`);
     expect(challenge?.error).toBeUndefined();
+    expect(await res.json()).toEqual({
+      error_description: 'this endpoint needs a Bearer access token in the Authorization header',
+    });
   });
 
   it('[RS-13] refuses an IdP token issued for the upstream instead of the proxy', async () => {

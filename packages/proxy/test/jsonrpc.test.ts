@@ -44,6 +44,16 @@ describe('JSON-RPC body and mirrored headers', () => {
     expect(headerMismatch({ ...good, 'mcp-name': undefined }, call)).toMatch(/Mcp-Name/);
   });
 
+  it('[PX-10 RS-28] names a missing MCP-Protocol-Version under a 2026-07-28 _meta as missing, not as a mismatch', () => {
+    if (call === undefined) throw new Error('unreadable');
+    const headers = { 'mcp-method': 'tools/call', 'mcp-name': 'get weather ☀' };
+    for (const missing of [headers, { ...headers, 'mcp-protocol-version': '' }]) {
+      expect(headerMismatch(missing, call)).toBe(
+        'the MCP-Protocol-Version header is missing; a body with _meta["io.modelcontextprotocol/protocolVersion"] needs the header with the same version (MCP-Protocol-Version: 2026-07-28)',
+      );
+    }
+  });
+
   it('[PX-10] checks a present Mcp-Method on 2025-era bodies too, and never trusts it for a batch', () => {
     const ping = readMcpBody({ jsonrpc: '2.0', id: 1, method: 'ping' });
     const batch = readMcpBody([{ jsonrpc: '2.0', id: 1, method: 'ping' }]);

@@ -145,4 +145,25 @@ describe('token validation toward clients (the proxy is the RS)', () => {
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: { code: number } }).error.code).toBe(-32020);
   });
+
+  it('[RS-28 PX-10] a 2026-07-28 body without the MCP-Protocol-Version header gets 400 -32020 saying the header is missing', async () => {
+    const token = await issuer.sign(proxy.mcp);
+    const res = await fetch(proxy.mcp, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'mcp-method': 'ping' },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'ping',
+        params: { _meta: { 'io.modelcontextprotocol/protocolVersion': '2026-07-28' } },
+      }),
+    });
+    expect(res.status).toBe(400);
+    const { error } = (await res.json()) as { error: { code: number; message: string } };
+    expect(error.code).toBe(-32020);
+    expect(error.message).toMatch(
+      /^the MCP-Protocol-Version header is missing; .*MCP-Protocol-Version: 2026-07-28/,
+    );
+    expect(error.message).not.toMatch(/match/);
+  });
 });

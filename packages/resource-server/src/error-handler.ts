@@ -3,6 +3,7 @@ import {
   formatScope,
   InsufficientScopeError,
   OAuthError,
+  type OAuthErrorResponseBody,
   ServerError,
 } from '@portcullis/metadata';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
@@ -34,13 +35,26 @@ export function bearerChallengeFor(error: OAuthError, context: ChallengeContext)
   });
 }
 
+/**
+ * The JSON body of a wire error: RFC 6749 §5.2's, except that a request without credentials gets only
+ * `error_description`, like its challenge carries no `error` (RFC 6750 §3.1).
+ * @see https://www.rfc-editor.org/rfc/rfc6750#section-3.1
+ */
+function responseBodyFor(error: OAuthError): Partial<OAuthErrorResponseBody> {
+  const body = error.toResponseBody();
+  if (!(error instanceof MissingTokenError)) return body;
+  const { error: _code, ...described } = body;
+  return described;
+}
+
 /** `Retry-After` of a 503 wire error that does not say how long to wait, in seconds. */
 const DEFAULT_RETRY_AFTER_S = 5;
 
 /**
- * Send a wire error: RFC 6749 §5.2 JSON body plus, for 400/401/403, the RFC 6750 §3 challenge. A 503
- * (`temporarily_unavailable`: the authorization server could not be asked) gets no challenge, so clients keep
- * their token, and a `Retry-After` (the error's `retryAfterSec`, else 5 s).
+ * Send a wire error: RFC 6749 §5.2 JSON body (without `error` for a missing token, like its challenge) plus,
+ * for 400/401/403, the RFC 6750 §3 challenge. A 503 (`temporarily_unavailable`: the authorization server could
+ * not be asked) gets no challenge, so clients keep their token, and a `Retry-After` (the error's
+ * `retryAfterSec`, else 5 s).
  * @see https://www.rfc-editor.org/rfc/rfc9110#section-10.2.3
  */
 export function sendWireError(
@@ -63,7 +77,7 @@ export function sendWireError(
       ),
     );
   }
-  return reply.type('application/json').send(error.toResponseBody());
+  return reply.type('application/json').send(responseBodyFor(error));
 }
 
 /**

@@ -52,8 +52,9 @@ export class InvalidOptionsError extends ResourceServerError {
 }
 
 /**
- * `invalid_token` for a request that carried no credentials at all. The challenge for it carries no `error`
- * parameter (RFC 6750 §3.1: "SHOULD NOT include an error code or other error information").
+ * A 401 for a request that carried no Bearer credentials at all. Neither its challenge nor its JSON body (only
+ * `error_description`) carries an `error` code (RFC 6750 §3.1: "SHOULD NOT include an error code or other error
+ * information"); it extends `invalid_token` only so that code handling 401s catches it.
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-3.1
  */
 export class MissingTokenError extends InvalidTokenError {

@@ -2,6 +2,7 @@
 // Any export added here becomes public API. Use named exports, not wildcards.
 
 export { extractBearerToken } from './authorization-header.js';
+export { clientErrorHandler } from './client-errors.js';
 export {
   DEFAULT_ALGORITHMS,
   DEFAULT_BODY_LIMIT,

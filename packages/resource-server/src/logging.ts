@@ -17,6 +17,8 @@ export const REDACTED_LOG_PATHS = Object.freeze([
   'accessToken',
   'access_token',
   'authInfo.token',
+  // Node.js's `clientError` errors carry the request's raw bytes, `Authorization` included.
+  'err.rawPacket',
 ] as const);
 
 const REDACTED = '[REDACTED]';

@@ -1,4 +1,5 @@
 import Fastify, { type FastifyInstance } from 'fastify';
+import { clientErrorHandler } from './client-errors.js';
 import { InvalidOptionsError } from './errors.js';
 import { createRedactingLogger } from './logging.js';
 import { mcpAuthPlugin } from './mcp-auth-plugin.js';
@@ -21,8 +22,10 @@ export function createMcpResourceServer(input: ResourceServerOptionsInput): Fast
   const options = resolveOptions(input);
   if (options.server === undefined)
     throw new InvalidOptionsError(['server is required: a function returning an McpServer']);
+  const logger = options.logger ?? createRedactingLogger();
   const app = Fastify({
-    loggerInstance: options.logger ?? createRedactingLogger(),
+    loggerInstance: logger,
+    clientErrorHandler: clientErrorHandler(logger),
     bodyLimit: options.bodyLimit,
     return503OnClosing: true,
   });

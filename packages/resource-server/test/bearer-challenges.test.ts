@@ -42,11 +42,14 @@ async function post(
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
 describe('RFC 6750 §3 challenges on the MCP endpoint', () => {
-  it('[RS-01 RS-02 RS-03 RS-04] answers 401 with scope and resource_metadata but no error when no token is sent', async () => {
+  it('[RS-01 RS-02 RS-03 RS-04] answers 401 with scope and resource_metadata but no error, in the challenge or the body, when no token is sent', async () => {
     const r = await post({});
     expect(r.status).toBe(401);
     expect(r.raw).toMatch(/^Bearer /);
     expect(r.challenge?.error).toBeUndefined();
+    expect(JSON.parse(r.body)).toEqual({
+      error_description: 'this endpoint needs a Bearer access token in the Authorization header',
+    });
     expect(r.challenge?.scope).toBe('mcp:tools');
     expect(r.challenge?.resource_metadata).toBe(`${env.rs.origin}/.well-known/oauth-protected-resource/mcp`);
     const prm = await fetch(r.challenge?.resource_metadata ?? '');
@@ -247,9 +250,10 @@ describe('RFC 6750 §3 challenges on the MCP endpoint', () => {
       expect(r.challenge?.resource_metadata).toBe(
         `${env.rs.origin}/.well-known/oauth-protected-resource/mcp`,
       );
-      expect(JSON.parse(r.body).error_description).toBe(
-        'only the Bearer authentication scheme is accepted; send the access token as Authorization: Bearer <token>',
-      );
+      expect(JSON.parse(r.body)).toEqual({
+        error_description:
+          'only the Bearer authentication scheme is accepted; send the access token as Authorization: Bearer <token>',
+      });
     }
     expect(sideEffects.calls).toBe(0);
   });

@@ -27,6 +27,7 @@ describe('public surface', () => {
         "SessionStore",
         "bearerChallengeFor",
         "buildProtectedResourceMetadata",
+        "clientErrorHandler",
         "createErrorHandler",
         "createIntrospector",
         "createMcpResourceServer",

@@ -202,7 +202,11 @@ export async function startMockPair(behaviour: MockBehaviour): Promise<MockPair>
     if (!valid) {
       const error = token === undefined ? '' : 'error="invalid_token", ';
       const challenge = `Bearer ${error}resource_metadata="${metadataUrl}"`;
-      return json(res, 401, { error: 'invalid_token' }, { 'www-authenticate': challenge });
+      const refusal =
+        token === undefined
+          ? { error_description: 'send a Bearer access token in the Authorization header' }
+          : { error: 'invalid_token' };
+      return json(res, 401, refusal, { 'www-authenticate': challenge });
     }
     if (message.id === undefined) {
       res.writeHead(202).end();

@@ -1,0 +1,89 @@
+import { connect } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningProxy } from './helpers/proxy.js';
+import { type RecordedStack, startRecordedStack } from './helpers/stacks.js';
+
+// Requests Node.js refuses before Fastify routes them: written byte by byte over a raw socket, since fetch
+// would refuse to send most of them.
+let stack: RecordedStack;
+let proxy: RunningProxy;
+let token: string;
+
+beforeAll(async () => {
+  stack = await startRecordedStack({ main: (url) => ({ upstream: { url } }) });
+  proxy = stack.proxies.main as RunningProxy;
+  token = String(stack.tokens.main);
+});
+afterAll(async () => {
+  await stack?.close();
+});
+
+/** Write `bytes` to the proxy and read until it closes the connection: the head (lowercase) and the body. */
+async function exchange(bytes: string): Promise<{ head: string; body: string }> {
+  const socket = connect(Number(new URL(proxy.url).port), '127.0.0.1');
+  let received = '';
+  socket.on('data', (chunk: Buffer) => {
+    received += chunk.toString();
+  });
+  socket.on('error', () => {});
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  socket.write(bytes);
+  await Promise.race([
+    closed,
+    sleep(5_000).then(() => Promise.reject(new Error('the proxy did not close the connection'))),
+  ]);
+  const [head = '', body = ''] = received.split('\r\n\r\n');
+  return { head: head.toLowerCase(), body };
+}
+
+const post = (headers: string) =>
+  `POST /mcp HTTP/1.1\r\nHost: localhost:${new URL(proxy.url).port}\r\n${headers}` +
+  'Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}';
+
+describe('requests Node.js refuses before routing', () => {
+  it('[PX-13] answers headers over the limit with 431, a JSON-RPC error naming the limit, and Connection: close, echoing and logging no token', async () => {
+    const big = `${token}.${'x'.repeat(20_000)}`;
+    const { head, body } = await exchange(post(`Authorization: Bearer ${big}\r\n`));
+    expect(head).toMatch(/^http\/1\.1 431 /);
+    expect(head).toContain('content-type: application/json');
+    expect(head).toContain('connection: close');
+    expect(JSON.parse(body)).toEqual({
+      jsonrpc: '2.0',
+      id: null,
+      error: {
+        code: -32000,
+        message:
+          'the request headers exceed the limit of 16384 bytes in all; send fewer or shorter headers (a large access token or cookie is the usual cause)',
+      },
+    });
+    expect(body).not.toContain(token);
+    expect(proxy.logText()).toContain('client error before routing; answered 431');
+    expect(proxy.logText()).not.toContain(token);
+  });
+
+  it('answers a request that is not valid HTTP/1.1 with 400 and a JSON-RPC error naming the broken rule', async () => {
+    for (const [bytes, reason] of [
+      [post(`Authorization: Bearer ${token}\r\nBad Header\r\n`), 'Invalid header token'],
+      [`G@T /mcp HTTP/1.1\r\nAuthorization: Bearer ${token}\r\n\r\n`, 'Invalid method encountered'],
+      [
+        post(`Authorization: Bearer ${token}\r\nTransfer-Encoding: chunked\r\n`),
+        "Content-Length can't be present with Transfer-Encoding",
+      ],
+    ] as const) {
+      const { head, body } = await exchange(bytes);
+      expect(head, reason).toMatch(/^http\/1\.1 400 /);
+      expect(head, reason).toContain('connection: close');
+      expect(JSON.parse(body), reason).toEqual({
+        jsonrpc: '2.0',
+        id: null,
+        error: {
+          code: -32000,
+          message: `the request is not valid HTTP/1.1 (${reason}); send a well-formed request`,
+        },
+      });
+      expect(body, reason).not.toContain(token);
+    }
+    expect(proxy.logText()).not.toContain(token);
+  });
+});
