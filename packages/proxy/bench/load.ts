@@ -5,6 +5,8 @@ import { Pool, request } from 'undici';
 
 /** One measured run of requests. */
 export interface Run {
+  /** Requests answered (fewer than asked when the time limit ended the run). */
+  readonly requests: number;
   readonly rps: number;
   readonly p50: number;
   readonly p99: number;
@@ -29,6 +31,7 @@ export function percentile(sorted: readonly number[], p: number): number {
 /** The medians of each figure of `list`. */
 export function medianRun(list: readonly Run[]): Run {
   return {
+    requests: median(list.map((r) => r.requests)),
     rps: median(list.map((r) => r.rps)),
     p50: median(list.map((r) => r.p50)),
     p99: median(list.map((r) => r.p99)),
@@ -109,6 +112,7 @@ export async function toolsCallRun(
   await pool.close();
   latencies.sort((a, b) => a - b);
   return {
+    requests: latencies.length,
     rps: (latencies.length / elapsed) * 1000,
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),

@@ -3,8 +3,8 @@
 // its TypeScript stripper (about 17 MB of RSS, measured), which the shipped command (`dist/bin.js`) never
 // does. Configured by the BENCH_PROXY_CHILD environment variable (JSON, `ChildConfig` in rss.ts); prints
 // `ready` once listening; answers the IPC message `memory` with `process.memoryUsage()` and the V8 heap
-// spaces; exits on SIGTERM, when the IPC channel closes (the parent is gone), or after three minutes,
-// whichever comes first.
+// spaces, and `cpu` with `process.cpuUsage()`; exits on SIGTERM, when the IPC channel closes (the parent is
+// gone), or after three minutes, whichever comes first.
 import { getHeapSpaceStatistics } from 'node:v8';
 import { createRedactingLogger } from '@portcullis/resource-server';
 import { pino } from 'pino';
@@ -39,5 +39,6 @@ process.once('SIGTERM', () => stop(0));
 process.once('disconnect', () => stop(0));
 process.on('message', (message) => {
   if (message === 'memory') process.send?.({ ...process.memoryUsage(), spaces: getHeapSpaceStatistics() });
+  if (message === 'cpu') process.send?.(process.cpuUsage());
 });
 setTimeout(() => stop(2), 180_000).unref();

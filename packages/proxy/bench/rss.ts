@@ -84,6 +84,19 @@ function fileLimit(): number {
   }
 }
 
+/** The child's CPU time so far (user + system, all threads), in ms, as it reports it over IPC (at most 2 s). */
+export async function cpuTimeOf(child: ChildProcess): Promise<number> {
+  const usage = await new Promise<NodeJS.CpuUsage>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('the proxy child did not report its CPU time')), 2_000);
+    child.once('message', (answer) => {
+      clearTimeout(timer);
+      resolve(answer as NodeJS.CpuUsage);
+    });
+    child.send('cpu');
+  });
+  return (usage.user + usage.system) / 1000;
+}
+
 /** VmRSS from /proc and the heap figures the child reports over IPC (at most 2 s). */
 async function memoryOf(child: ChildProcess): Promise<Memory> {
   const heap = await new Promise<ChildMemory | undefined>((resolve) => {
