@@ -176,3 +176,8 @@ export function isEventStream(contentType: string | string[] | undefined): boole
 }
 
 const EVENT_STREAM = /^\s*text\/event-stream\s*(?:;|$)/i;
+
+/** The first value of a request header Node.js may have given as a list. */
+export function single(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}

@@ -6,6 +6,7 @@ import {
   clientResponseHeaders,
   isEventStream,
   mergeResponseHeaders,
+  single,
   upstreamRequestHeaders,
 } from './forward-headers.js';
 import type { IdentityForwarder } from './identity.js';
@@ -41,10 +42,6 @@ declare module 'fastify' {
     /** The request body exactly as received, forwarded byte for byte. */
     rawBody: Buffer | undefined;
   }
-}
-
-function single(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
 }
 
 type SessionProblem = 'session_conflict' | 'invalid_session_id';

@@ -3,6 +3,7 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { AuthInfo, JSONRPCMessage } from '@modelcontextprotocol/server';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { logDecision } from './auth-decision.js';
+import { single } from './forward-headers.js';
 import type { InFlight, InFlightEntry } from './in-flight.js';
 import {
   JSONRPC_SERVER_ERROR,
@@ -41,10 +42,6 @@ export interface StdioHandlerContext {
   readonly metrics: ProxyMetrics;
   readonly inFlight: InFlight;
   readonly streamTokens: StreamTokenGuard;
-}
-
-function single(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
 }
 
 /** The Fastify request as a web `Request` for the SDK transport (the body is passed already parsed). */

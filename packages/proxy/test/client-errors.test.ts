@@ -1,5 +1,4 @@
-import { connect } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { rawHttpExchange } from '@portcullis/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningProxy } from './helpers/proxy.js';
 import { type RecordedStack, startRecordedStack } from './helpers/stacks.js';
@@ -19,23 +18,7 @@ afterAll(async () => {
   await stack?.close();
 });
 
-/** Write `bytes` to the proxy and read until it closes the connection: the head (lowercase) and the body. */
-async function exchange(bytes: string): Promise<{ head: string; body: string }> {
-  const socket = connect(Number(new URL(proxy.url).port), '127.0.0.1');
-  let received = '';
-  socket.on('data', (chunk: Buffer) => {
-    received += chunk.toString();
-  });
-  socket.on('error', () => {});
-  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
-  socket.write(bytes);
-  await Promise.race([
-    closed,
-    sleep(5_000).then(() => Promise.reject(new Error('the proxy did not close the connection'))),
-  ]);
-  const [head = '', body = ''] = received.split('\r\n\r\n');
-  return { head: head.toLowerCase(), body };
-}
+const exchange = (bytes: string) => rawHttpExchange(proxy.url, bytes);
 
 const post = (headers: string) =>
   `POST /mcp HTTP/1.1\r\nHost: localhost:${new URL(proxy.url).port}\r\n${headers}` +

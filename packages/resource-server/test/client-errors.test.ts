@@ -1,6 +1,5 @@
-import { connect } from 'node:net';
 import { Writable } from 'node:stream';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { rawHttpExchange } from '@portcullis/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedactingLogger } from '../src/index.js';
 import { type JwksHost, makeKey, signToken, startJwksHost, type TestKey } from './helpers/keys.js';
@@ -35,23 +34,7 @@ afterAll(async () => {
   await jwks?.close();
 });
 
-/** Write `bytes` and read until the server closes the connection: the head (lowercase) and the body. */
-async function exchange(bytes: string): Promise<{ head: string; body: string }> {
-  const socket = connect(Number(new URL(rs.origin).port), '127.0.0.1');
-  let received = '';
-  socket.on('data', (chunk: Buffer) => {
-    received += chunk.toString();
-  });
-  socket.on('error', () => {});
-  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
-  socket.write(bytes);
-  await Promise.race([
-    closed,
-    sleep(5_000).then(() => Promise.reject(new Error('the server did not close the connection'))),
-  ]);
-  const [head = '', body = ''] = received.split('\r\n\r\n');
-  return { head: head.toLowerCase(), body };
-}
+const exchange = (bytes: string) => rawHttpExchange(rs.origin, bytes);
 
 const post = (headers: string) =>
   `POST /mcp HTTP/1.1\r\nHost: ${new URL(rs.origin).host}\r\n${headers}` +

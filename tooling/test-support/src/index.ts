@@ -9,3 +9,5 @@ export type { LocalIssuer } from './local-issuer.js';
 export { startLocalIssuer } from './local-issuer.js';
 export type { PkcePair } from './pkce.js';
 export { pkcePair } from './pkce.js';
+export type { RawExchange } from './raw-http.js';
+export { rawHttpExchange } from './raw-http.js';

@@ -4,7 +4,14 @@ import * as api from '../src/index.js';
 describe('public surface of @portcullis/test-support', () => {
   it('exports exactly these values', () => {
     expect(Object.keys(api).sort()).toEqual(
-      ['CookieBrowser', 'embeddedIdpToken', 'freePort', 'pkcePair', 'startLocalIssuer'].sort(),
+      [
+        'CookieBrowser',
+        'embeddedIdpToken',
+        'freePort',
+        'pkcePair',
+        'rawHttpExchange',
+        'startLocalIssuer',
+      ].sort(),
     );
   });
 });
