@@ -53,14 +53,16 @@ for (const [net, prefix] of [
   BLOCKED.addSubnet(net, prefix, 'ipv4');
 }
 for (const [net, prefix] of [
-  ['::', 128], // unspecified
-  ['::1', 128], // loopback
+  ['::', 96], // unspecified, loopback, IPv4-compatible (deprecated; ::7f00:1 is 127.0.0.1)
+  ['::ffff:0:0:0', 96], // IPv4-translated (SIIT)
   ['64:ff9b::', 96], // NAT64 (embeds IPv4)
   ['64:ff9b:1::', 48], // local NAT64
   ['100::', 64], // discard
   ['2001::', 23], // IETF protocol assignments (Teredo, ORCHID, …)
   ['2001:db8::', 32], // documentation
   ['2002::', 16], // 6to4 (embeds IPv4)
+  ['3fff::', 20], // documentation
+  ['5f00::', 16], // SRv6 SIDs
   ['fc00::', 7], // unique local
   ['fe80::', 10], // link-local
   ['fec0::', 10], // site-local (deprecated)
@@ -71,8 +73,11 @@ for (const [net, prefix] of [
 
 /**
  * True when `address` is a globally routable unicast address: not private, loopback, link-local, CGNAT,
- * multicast, unspecified, documentation, or IPv6 ULA/link-local. IPv4-mapped IPv6 is judged as IPv4.
- * @see RFC 6890; CIMD draft §6.5 (SSRF)
+ * multicast, unspecified, documentation, or IPv6 ULA/link-local. IPv4-mapped IPv6 (`::ffff:0:0/96`) is judged
+ * as IPv4; the other IPv6 ranges that embed an IPv4 address (IPv4-compatible `::/96`, IPv4-translated
+ * `::ffff:0:0:0/96`, NAT64 `64:ff9b::/96` and `64:ff9b:1::/48`, 6to4 `2002::/16`, Teredo `2001::/32`) are
+ * refused whole, whatever they embed.
+ * @see RFC 6890; RFC 4291 §2.5.5; RFC 6052; RFC 6145; RFC 3056; CIMD draft §6.5 (SSRF)
  */
 export function isPublicAddress(address: string): boolean {
   const ip = bareHost(address).toLowerCase();

@@ -31,6 +31,24 @@ describe('isPublicAddress (RFC 6890 special-purpose ranges)', () => {
     expect(isPublicAddress(address)).toBe(false);
   });
 
+  it.each([
+    ['::7f00:1', 'IPv4-compatible 127.0.0.1'],
+    ['::127.0.0.1', 'IPv4-compatible 127.0.0.1, dotted'],
+    ['::a9fe:a9fe', 'IPv4-compatible 169.254.169.254'],
+    ['::808:808', 'IPv4-compatible 8.8.8.8 (the range is deprecated, refused whole)'],
+    ['::ffff:0:7f00:1', 'IPv4-translated 127.0.0.1'],
+    ['::ffff:0:a00:5', 'IPv4-translated 10.0.0.5'],
+    ['64:ff9b::7f00:1', 'NAT64 127.0.0.1'],
+    ['64:ff9b:1::a00:5', 'local-use NAT64 10.0.0.5'],
+    ['2002:7f00:1::1', '6to4 of 127.0.0.1'],
+    ['2002:808:808::1', '6to4 of 8.8.8.8 (refused whole)'],
+    ['2001:0:4136:e378:8000:63bf:3fff:fdd2', 'Teredo'],
+    ['3fff::1', 'documentation (RFC 9637)'],
+    ['5f00::1', 'SRv6 SIDs (RFC 9602)'],
+  ])('[AS-18] %s (%s) embeds or is a non-public address and is not public', (address) => {
+    expect(isPublicAddress(address)).toBe(false);
+  });
+
   it.each(['93.184.215.14', '8.8.8.8', '2606:4700::1111', '::ffff:8.8.8.8'])(
     '[AS-18] %s is public',
     (address) => {
@@ -53,6 +71,15 @@ describe('resolveGuardedTarget (MCP Security Best Practices §SSRF)', () => {
     expect(error.code).toBe('ERR_PORTCULLIS_IDP_SSRF_BLOCKED');
     expect(resolved).toBe(0);
   });
+
+  it.each(['https://[::127.0.0.1]/c.json', 'https://[::ffff:0:7f00:1]/c.json'])(
+    '[AS-18] refuses the IPv6 literal %s that embeds a loopback IPv4 address',
+    async (url) => {
+      await expect(resolveGuardedTarget(url, STRICT)).rejects.toMatchObject({
+        code: 'ERR_PORTCULLIS_IDP_SSRF_BLOCKED',
+      });
+    },
+  );
 
   it('[AS-18] refuses a name resolving to 169.254.169.254', async () => {
     const resolver = async () => [{ address: '169.254.169.254', family: 4 as const }];
