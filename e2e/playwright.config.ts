@@ -8,6 +8,8 @@ const REPORTS = '.reports';
  * (fixed ports, its own stack) runs once, in its own project.
  */
 const DEV_STACK = /dev-stack\.spec\.ts/;
+/** Tests of the proxy as authorization server (its consent page) run in the facade projects only. */
+const FACADE_ONLY = /@facade-only/;
 interface Project {
   name: string;
   use: StackOptions;
@@ -16,11 +18,11 @@ interface Project {
   testMatch?: RegExp;
 }
 const matrix: Project[] = [
-  { name: 'embedded-direct', use: { idpKind: 'embedded', proxyMode: 'direct' } },
+  { name: 'embedded-direct', use: { idpKind: 'embedded', proxyMode: 'direct' }, grepInvert: FACADE_ONLY },
   {
     name: 'keycloak-direct',
     use: { idpKind: 'keycloak', proxyMode: 'direct' },
-    grepInvert: /@embedded-only/,
+    grepInvert: /@embedded-only|@facade-only/,
   },
   { name: 'embedded-facade', use: { idpKind: 'embedded', proxyMode: 'facade' } },
   {

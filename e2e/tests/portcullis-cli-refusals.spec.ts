@@ -1,4 +1,4 @@
-import { authorizeInBrowser } from '../fixtures/cli-flow.js';
+import { authorizeInBrowser, firstSignInPages } from '../fixtures/cli-flow.js';
 import { PortcullisCli } from '../fixtures/portcullis-cli.js';
 import {
   answerConsent,
@@ -31,7 +31,7 @@ test.describe('portcullis CLI refusals', () => {
         user: ALICE,
         decision: 'deny',
       });
-      expect(landing).toMatchObject({ error: 'access_denied', pages: ['login', 'consent'] });
+      expect(landing).toMatchObject({ error: 'access_denied', pages: firstSignInPages(stack.proxyMode) });
       await expect(page.locator('h1')).toHaveText('Authorization not completed');
       const run = await cli.exited();
       expect(run.code).toBe(EXIT_LOGIN_FAILED);
@@ -55,7 +55,7 @@ test.describe('portcullis CLI refusals', () => {
     const cli = await PortcullisCli.create({ mcpUrl: stack.mcpUrl, opener });
     try {
       cli.connect();
-      await openAuthorizationUrl(page, await cli.nextAuthorizationUrl());
+      await openAuthorizationUrl(page, await cli.nextAuthorizationUrl(), testInfo);
       await submitLogin(page, kind, { ...ALICE, password: 'not-alices-password' }, testInfo);
       expect(await loginError(page, kind)).toMatch(/(wrong|invalid) username or password/i);
       await attachScreenshot(page, testInfo, `${kind} login page after a wrong password`);

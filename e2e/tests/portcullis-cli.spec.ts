@@ -1,4 +1,4 @@
-import { authorizeInBrowser, connectCli } from '../fixtures/cli-flow.js';
+import { authorizeInBrowser, connectCli, firstSignInPages } from '../fixtures/cli-flow.js';
 import { type CliProtocol, JWT_LIKE, PortcullisCli } from '../fixtures/portcullis-cli.js';
 import { startShortTokenStack } from '../fixtures/short-tokens.js';
 import { expect, test } from '../fixtures/test.js';
@@ -53,7 +53,7 @@ test.describe('portcullis CLI', () => {
         expect(url.searchParams.get('resource')).toBe(stack.mcpUrl);
         expect(url.searchParams.get('code_challenge_method')).toBe('S256');
         expect(url.searchParams.get('redirect_uri')).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/callback$/);
-        expect(landing).toMatchObject({ error: null, pages: ['login', 'consent'] });
+        expect(landing).toMatchObject({ error: null, pages: firstSignInPages(stack.proxyMode) });
         await expect(page.locator('h1')).toHaveText('Sign-in answer received');
 
         expect((await cli.run('call hello-world {"name":"joe"}')).stdout).toMatch(HELLO_JOE_CLI);
@@ -94,7 +94,8 @@ test.describe('portcullis CLI', () => {
         expect.arrayContaining(['mcp:tools', 'mcp:admin']),
       );
       const landing = await authorizeInBrowser(page, testInfo, { kind: stack.idp.kind, url, user: ALICE });
-      // The browser still has the IdP session: no second login, but consent for the new scope.
+      // The browser still has the IdP session and the proxy's approval of this client: no second login and
+      // no proxy page, but the IdP's consent for the new scope.
       expect(landing).toMatchObject({ error: null, pages: ['consent'] });
       const output = await call;
       expect(output.stdout).toMatch(/🔧 Tool 'admin-stats' result:\n\S/);

@@ -47,7 +47,7 @@ test.describe('refusals in the browser', () => {
     const mcp = await sdkV2Client({ mcpUrl: stack.mcpUrl, opener, idpKind });
     try {
       const connected = mcp.connect();
-      await openAuthorizationUrl(page, await nextAuthorizationUrl(mcp, connected, opener));
+      await openAuthorizationUrl(page, await nextAuthorizationUrl(mcp, connected, opener), testInfo);
       await submitLogin(page, idpKind, { ...ALICE, password: 'not-alices-password' }, testInfo);
       expect(await loginError(page, idpKind)).toMatch(/(wrong|invalid) username or password/i);
       await attachScreenshot(page, testInfo, `${idpKind} login page after a wrong password`);
@@ -75,7 +75,7 @@ test.describe('refusals in the browser', () => {
     try {
       const url = await nextAuthorizationUrl(mcp, mcp.connect(), opener);
       url.searchParams.set('redirect_uri', attacker.redirectUrl.replace('/callback', '/stolen'));
-      await openAuthorizationUrl(page, url);
+      await openAuthorizationUrl(page, url, testInfo);
       await expect(page.locator('body')).toContainText(/redirect.?uri/i);
       await attachScreenshot(page, testInfo, `${idpKind} error page for a tampered redirect_uri`);
       expect(new URL(page.url()).origin).toBe(new URL(stack.authorizationServer).origin);

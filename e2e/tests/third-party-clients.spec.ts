@@ -24,6 +24,8 @@ for (const [name, client] of Object.entries(THIRD_PARTY_CLIENTS)) {
           origin: expect.stringMatching(/^http:\/\/(127\.0\.0\.1|localhost):\d+$/),
         });
         expect(flow.landing.error).toBeNull();
+        // [AS-19] In facade mode the IdP only sees the proxy's callback: the proxy showed the client's redirect host.
+        expect(flow.landing.proxyConsent).toBe(stack.proxyMode === 'facade');
         await flow.connected;
         expect(await mcp.callTool('hello-world', { name: 'joe' })).toMatch(HELLO_JOE);
         expect(await mcp.facts()).toMatchObject({ ...client.expected });

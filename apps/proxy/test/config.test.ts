@@ -34,11 +34,15 @@ describe('portcullis-proxy configuration', () => {
     );
     expect(embeddedFacade.mode).toBe('facade');
     expect(embeddedFacade.authorizationServer).toBe('http://localhost:9090');
-    expect(embeddedFacade.facade).toMatchObject({ adapter: 'rfc7591', cimd: { allowHttpLoopback: true } });
+    expect(embeddedFacade.facade).toMatchObject({
+      adapter: 'rfc7591',
+      consent: 'always',
+      cimd: { allowHttpLoopback: true },
+    });
     const keycloak = resolveOptions(
       (await loadConfig(['--config', 'examples/portcullis.keycloak-facade.yaml'], {})).options,
     );
-    expect(keycloak.facade?.adapter).toBe('keycloak');
+    expect(keycloak.facade).toMatchObject({ adapter: 'keycloak', consent: 'always' });
     expect(keycloak.idp.issuer).toBe('http://127.0.0.1:8080/realms/mcp');
   });
 

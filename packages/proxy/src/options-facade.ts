@@ -52,8 +52,15 @@ export const facadeSchema = z.strictObject({
   upstreamClient: upstreamClientSchema.optional(),
   /** Send RFC 8707 `resource` (the proxy's MCP URL) to the IdP. Turn off for IdPs that set `aud` otherwise. */
   sendResource: z.boolean().default(true),
-  /** Consent page before the IdP: `auto` (only for a shared upstream client) or `always`. Default: `auto`. */
-  consent: z.enum(['auto', 'always']).default('auto'),
+  /**
+   * When the proxy's consent page (naming the client and its redirect host, AS-19) comes before the IdP.
+   * `always` (default): for every client the first time in a browser; the signed `__Host-portcullis-consent`
+   * cookie then remembers the approval. `shared-only`: only for a shared (`static`) upstream client and for
+   * client ID metadata documents. With `keycloak` or `rfc7591`, `shared-only` does NOT meet AS-19: the IdP's
+   * page shows the proxy's callback, so no page ever shows where the code goes.
+   * @see https://modelcontextprotocol.io/specification/2026-07-28/basic/authorization/security-considerations#localhost-redirect-uri-risks
+   */
+  consent: z.enum(['always', 'shared-only']).default('always'),
   /** Key (≥ 32 characters) signing consent cookies. Default: a random key kept in the store. */
   cookieSecret: z.string().min(32).optional(),
   /**

@@ -51,13 +51,41 @@ export interface Store {
 
 const NAMESPACE = /^[a-z][a-z0-9-]{0,63}$/;
 
+/** The longest key a {@link Store} holds, in characters (see {@link storeKey}). */
+export const STORE_KEY_MAX_LENGTH = 1024;
+
 /** The full key of `key` in `namespace`, `<namespace>:<key>`. Throws a `TypeError` for a bad namespace or key. */
 export function storeKey(namespace: string, key: string): string {
   if (!NAMESPACE.test(namespace)) {
     throw new TypeError(`store namespace ${JSON.stringify(namespace)} must match ${NAMESPACE.source}`);
   }
-  if (key.length === 0 || key.length > 1024) throw new TypeError('store keys must have 1 to 1024 characters');
+  if (key.length === 0 || key.length > STORE_KEY_MAX_LENGTH)
+    throw new TypeError(`store keys must have 1 to ${STORE_KEY_MAX_LENGTH} characters`);
   return `${namespace}:${key}`;
+}
+
+/**
+ * `store`, with lookups (`get`, `take`, `touch`, `delete`) that find nothing under a key no store can hold
+ * (empty, or longer than {@link STORE_KEY_MAX_LENGTH}) instead of throwing: for keys that come from requests
+ * (a `client_id`, a code, a `state`), where such a key is just an unknown value. Writes still throw.
+ * @see storeKey
+ */
+export function withLenientLookups(store: Store): Store {
+  const holds = (key: string) => key.length > 0 && key.length <= STORE_KEY_MAX_LENGTH;
+  return {
+    url: store.url,
+    get: (namespace, key) => (holds(key) ? store.get(namespace, key) : Promise.resolve(undefined)),
+    set: (namespace, key, value, ttlMs) => store.set(namespace, key, value, ttlMs),
+    setIfAbsent: (namespace, key, value, ttlMs) => store.setIfAbsent(namespace, key, value, ttlMs),
+    take: (namespace, key) => (holds(key) ? store.take(namespace, key) : Promise.resolve(undefined)),
+    touch: (namespace, key, ttlMs) =>
+      holds(key) ? store.touch(namespace, key, ttlMs) : Promise.resolve(false),
+    increment: (namespace, key, delta, ttlMs) => store.increment(namespace, key, delta, ttlMs),
+    delete: (namespace, key) => (holds(key) ? store.delete(namespace, key) : Promise.resolve()),
+    keys: (namespace) => store.keys(namespace),
+    ping: () => store.ping(),
+    close: () => store.close(),
+  };
 }
 
 /** Throws a `TypeError` when `ttlMs` is not a positive whole number of milliseconds. */

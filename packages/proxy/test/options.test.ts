@@ -80,11 +80,19 @@ describe('resolveOptions', () => {
     expect(o.authorizationServer).toBe(o.publicUrl);
     expect(o.facade).toMatchObject({
       adapter: 'rfc7591',
-      consent: 'auto',
+      consent: 'always',
       sendResource: true,
       callbackPath: '/oauth/callback',
     });
     expect(resolveOptions(base).authorizationServer).toBe(base.idp.issuer);
+  });
+
+  it('[AS-19] facade.consent: `always` (every client, once per browser) or `shared-only`; the old `auto` is refused', () => {
+    const facade = (consent: 'always' | 'shared-only') =>
+      resolveOptions({ ...base, mode: 'facade', facade: { consent } }).facade;
+    expect(facade('always')?.consent).toBe('always');
+    expect(facade('shared-only')?.consent).toBe('shared-only');
+    expect(issuesOf({ ...base, mode: 'facade', facade: { consent: 'auto' } })[0]).toMatch(/consent/);
   });
 
   it('facade mode: previousStoreKeys need a storeKey, and each is 32+ characters', () => {

@@ -11,7 +11,11 @@ beforeAll(async () => {
 });
 afterAll(() => target.close());
 
-/** The facade is the authorization server here: the checks that need a completed flow must really run. */
+/**
+ * The facade is the authorization server here: the checks that need a completed flow must really run. Each
+ * browser login (Chromium) passes the proxy's own consent page first, so they also need Chromium to be able to
+ * post that page (its `Origin` kept under the page's `Referrer-Policy`).
+ */
 const FULL_FLOW = ['AS-12/refresh-rotation', 'AS-05/code-single-use', 'AS-06/exact-redirect'];
 
 describe('the server suite against the proxy in facade mode (its own authorization server)', () => {

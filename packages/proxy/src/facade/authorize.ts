@@ -11,28 +11,12 @@ import {
   redirectToClient,
 } from './context.js';
 import { renderConsent, sendErrorPage, sendPage } from './pages.js';
+import { matchRedirectUri } from './redirect-uri.js';
 import { bindRelayToBrowser } from './relay-cookie.js';
 
 const PKCE_CHALLENGE = /^[A-Za-z0-9._~-]{43,128}$/;
 
 type Query = Record<string, string | string[] | undefined>;
-
-/**
- * The registered redirect URI `requested` matches: an exact string match, or for an http loopback IP literal
- * (`127.0.0.1`, `[::1]`) the same URI on another port, which native clients pick at run time.
- * @see https://www.rfc-editor.org/rfc/rfc8252#section-7.3
- */
-export function matchRedirectUri(registered: readonly string[], requested: string): boolean {
-  if (registered.includes(requested)) return true;
-  const url = URL.parse(requested);
-  if (url?.protocol !== 'http:' || !['127.0.0.1', '[::1]'].includes(url.hostname)) return false;
-  return registered.some((uri) => {
-    const candidate = URL.parse(uri);
-    if (candidate === null || candidate.hostname !== url.hostname) return false;
-    candidate.port = url.port;
-    return candidate.href === url.href;
-  });
-}
 
 /** A parameter given once; `null` when repeated (RFC 6749 §3.1: parameters MUST NOT be included more than once). */
 function single(query: Query, name: string): string | undefined | null {
@@ -81,6 +65,35 @@ export async function startRelay(
   return { target: target.href, setCookie: binding.setCookie };
 }
 
+/** The authorization request's parameters after `client_id` and `redirect_uri`, or the first problem. */
+type Checked =
+  | { readonly challenge: string; readonly scope: string | undefined }
+  | { readonly error: string; readonly description: string };
+
+function checkRequest(context: FacadeContext, query: Query): Checked {
+  const fail = (error: string, description: string) => ({ error, description });
+  if (single(query, 'state') === null) return fail('invalid_request', 'state is repeated');
+  const responseType = single(query, 'response_type');
+  if (responseType == null) return fail('invalid_request', 'response_type is missing or repeated');
+  if (responseType !== 'code') return fail('unsupported_response_type', 'response_type must be "code"');
+  const challenge = single(query, 'code_challenge');
+  if (challenge == null || !PKCE_CHALLENGE.test(challenge)) {
+    return fail('invalid_request', 'code_challenge is required: PKCE with S256 (RFC 7636)');
+  }
+  if (single(query, 'code_challenge_method') !== 'S256') {
+    return fail('invalid_request', 'code_challenge_method must be "S256"');
+  }
+  const resource = single(query, 'resource');
+  if (resource === null || (resource !== undefined && !isOurResource(resource, context.options.resource))) {
+    return fail('invalid_target', `resource must be ${context.options.resource}`);
+  }
+  const scope = single(query, 'scope');
+  if (scope === null || (scope !== undefined && !scope.split(' ').every(isScopeToken))) {
+    return fail('invalid_scope', 'scope must be space-separated scope tokens');
+  }
+  return { challenge, scope };
+}
+
 async function authorize(context: FacadeContext, request: FastifyRequest, reply: FastifyReply) {
   const query = request.query as Query;
   const clientId = single(query, 'client_id');
@@ -105,31 +118,18 @@ async function authorize(context: FacadeContext, request: FastifyRequest, reply:
       'redirect_uri is missing or is not one of the redirect URIs registered for this client (exact match)',
     );
   }
-  const state = single(query, 'state');
-  const fail = (error: string, description: string) =>
-    redirectToClient(reply, context, redirectUri, {
-      error,
-      error_description: description,
-      state: state ?? undefined,
+  const cookie = readCookie(request.headers.cookie, CONSENT_COOKIE);
+  const approved = await context.consent.approved(cookie, client.client_id);
+  const checked = checkRequest(context, query);
+  const state = single(query, 'state') ?? undefined;
+  if ('error' in checked) {
+    // Registration is open: a redirect URI nobody approved in this browser is not trusted (AS-22).
+    if (!approved) return sendErrorPage(reply, 400, checked.error, checked.description);
+    return redirectToClient(reply, context, redirectUri, {
+      error: checked.error,
+      error_description: checked.description,
+      state,
     });
-  if (state === null) return fail('invalid_request', 'state is repeated');
-  if (single(query, 'response_type') !== 'code') {
-    return fail('unsupported_response_type', 'response_type must be "code"');
-  }
-  const challenge = single(query, 'code_challenge');
-  if (challenge == null || !PKCE_CHALLENGE.test(challenge)) {
-    return fail('invalid_request', 'code_challenge is required: PKCE with S256 (RFC 7636)');
-  }
-  if (single(query, 'code_challenge_method') !== 'S256') {
-    return fail('invalid_request', 'code_challenge_method must be "S256"');
-  }
-  const resource = single(query, 'resource');
-  if (resource === null || (resource !== undefined && !isOurResource(resource, context.options.resource))) {
-    return fail('invalid_target', `resource must be ${context.options.resource}`);
-  }
-  const scope = single(query, 'scope');
-  if (scope === null || (scope !== undefined && !scope.split(' ').every(isScopeToken))) {
-    return fail('invalid_scope', 'scope must be space-separated scope tokens');
   }
   const pending: PendingAuthorization = {
     client_id: client.client_id,
@@ -138,44 +138,45 @@ async function authorize(context: FacadeContext, request: FastifyRequest, reply:
     redirect_uri: redirectUri,
     redirect_uri_given: given !== undefined,
     state,
-    code_challenge: challenge,
-    scope,
+    code_challenge: checked.challenge,
+    scope: checked.scope,
   };
-  // A client described by a metadata document names itself and its redirect URIs: the user sees them here
-  // (AS-19), since the IdP only ever sees the proxy's callback.
+  // The IdP only ever sees the proxy's callback: this page is where the user sees the redirect host (AS-19).
   const consentNeeded =
     context.facade.consent === 'always' || context.upstreams.shared || client.cimd === true;
-  const cookie = readCookie(request.headers.cookie, CONSENT_COOKIE);
-  if (consentNeeded && !(await context.consent.approved(cookie, client.client_id))) {
-    const requestId = randomId();
-    const csrf = randomId();
-    await context.store.set(
-      NS.request,
-      requestId,
-      { ...pending, csrf } as unknown as JsonValue,
-      context.facade.ttl.requestMs,
-    );
-    return sendPage(
-      reply,
-      200,
-      'Allow access?',
-      renderConsent({
-        requestId,
-        csrf,
-        clientId: client.client_id,
-        clientName: client.client_name,
-        redirectUri,
-        scopes: scope === undefined ? [] : scope.split(' '),
-        idpIssuer: context.options.idp.issuer,
-        actionPath: FACADE_PATHS.consent,
-      }),
-    );
-  }
+  if (consentNeeded && !approved) return askConsent(context, reply, pending);
   const relay = await startRelay(context, pending);
   return reply
     .header('set-cookie', relay.setCookie)
     .header('cache-control', 'no-store')
     .redirect(relay.target, 302);
+}
+
+/** Keep `pending` under a fresh request id and CSRF token and show the consent page for it (PX-04, AS-19). */
+async function askConsent(context: FacadeContext, reply: FastifyReply, pending: PendingAuthorization) {
+  const requestId = randomId();
+  const csrf = randomId();
+  await context.store.set(
+    NS.request,
+    requestId,
+    { ...pending, csrf } as unknown as JsonValue,
+    context.facade.ttl.requestMs,
+  );
+  return sendPage(
+    reply,
+    200,
+    'Allow access?',
+    renderConsent({
+      requestId,
+      csrf,
+      clientId: pending.client_id,
+      clientName: pending.client_name,
+      redirectUri: pending.redirect_uri,
+      scopes: pending.scope === undefined ? [] : pending.scope.split(' '),
+      idpIssuer: context.options.idp.issuer,
+      actionPath: FACADE_PATHS.consent,
+    }),
+  );
 }
 
 /** True when a consent POST comes from the proxy's own page: same-origin `Origin` or `Sec-Fetch-Site`. */
@@ -236,9 +237,12 @@ async function decide(context: FacadeContext, request: FastifyRequest, reply: Fa
 
 /**
  * `GET /authorize` and `POST /consent`: validate the request (client, exact `redirect_uri` before anything is
- * redirected, PKCE S256, `resource`), ask for consent when the IdP client is shared (PX-03…PX-05), then send
- * the browser to the IdP through {@link startRelay}.
+ * redirected, PKCE S256, `resource`), ask for consent for a client not yet approved in this browser (with
+ * `consent: always`, every client; PX-03…PX-05, AS-19), then send the browser to the IdP through
+ * {@link startRelay}. Errors after the `redirect_uri` check go back to the client only once this browser
+ * approved it, else they are shown as a 400 page (AS-22).
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
+ * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.11.2
  */
 export async function authorizeRoutes(app: FastifyInstance, context: FacadeContext): Promise<void> {
   app.get(FACADE_PATHS.authorize, (request, reply) => authorize(context, request, reply));

@@ -1,12 +1,8 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { GuardedFetch } from '@portcullis/idp/guarded-fetch';
-import {
-  InvalidClientError,
-  isClientIdMetadataDocumentUrl,
-  MetadataValidationError,
-  validateClientIdMetadataDocument,
-} from '@portcullis/metadata';
-import type { JsonValue, Store } from '../store.js';
+import { InvalidClientError, isClientIdMetadataDocumentUrl } from '@portcullis/metadata';
+import { type JsonValue, STORE_KEY_MAX_LENGTH, type Store } from '../store.js';
+import { fetchClientIdMetadataDocument } from './cimd.js';
 
 /** How an MCP client authenticates at the proxy's token endpoint. */
 export type ClientAuthMethod = 'none' | 'client_secret_basic' | 'client_secret_post';
@@ -19,8 +15,37 @@ export interface FacadeClient {
   readonly token_endpoint_auth_method: ClientAuthMethod;
   /** SHA-256 (base64url) of the client secret the proxy issued; never the secret itself. */
   readonly secret_sha256?: string | undefined;
+  /**
+   * The grants the client registered (RFC 7591 §2), those the proxy supports. Absent in clients stored
+   * before the proxy kept them: those may use both grants.
+   */
+  readonly grant_types?: readonly GrantType[] | undefined;
   /** True when `client_id` is a client ID metadata document URL. */
   readonly cimd?: boolean | undefined;
+}
+
+/** The grants the facade's token endpoint supports. */
+export type GrantType = 'authorization_code' | 'refresh_token';
+
+/** Every {@link GrantType}. */
+export const GRANT_TYPES: readonly GrantType[] = ['authorization_code', 'refresh_token'];
+
+/**
+ * The supported grants among `grantTypes`, once each; RFC 7591 §2's default (`authorization_code`) when absent.
+ * @see https://www.rfc-editor.org/rfc/rfc7591#section-2
+ */
+export function registeredGrants(grantTypes: readonly string[] | undefined): GrantType[] {
+  const asked = grantTypes ?? ['authorization_code'];
+  return GRANT_TYPES.filter((grant) => asked.includes(grant));
+}
+
+/**
+ * True when `client` registered `grant` (RFC 6749 §5.2 `unauthorized_client` otherwise); a client stored
+ * before grants were kept may use every grant, as it could when it registered.
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+ */
+export function mayUseGrant(client: FacadeClient, grant: GrantType): boolean {
+  return client.grant_types === undefined || client.grant_types.includes(grant);
 }
 
 /** Store namespaces of the facade. */
@@ -54,9 +79,6 @@ export function secretMatches(secret: string, expectedSha256: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-/** How long a fetched and valid client ID metadata document is reused, in ms (errors are never kept). */
-const CIMD_CACHE_MS = 5 * 60_000;
-
 /** Settings of {@link ClientRegistry}. */
 export interface ClientRegistryOptions {
   readonly store: Store;
@@ -69,32 +91,9 @@ export interface ClientRegistryOptions {
 }
 
 /**
- * Why a document fetch failed, as the client may hear it: never the addresses a host resolves to (the
- * endpoints that call this answer anyone, so that would map internal names), nor connection details.
- */
-function publicReason(error: unknown): string {
-  const code = (error as { code?: unknown } | null)?.code;
-  switch (code) {
-    case 'ERR_PORTCULLIS_IDP_SSRF_BLOCKED':
-    case 'ERR_PORTCULLIS_IDP_SSRF_UNRESOLVED':
-      return 'its host does not resolve to a public address';
-    case 'ERR_PORTCULLIS_IDP_SSRF_SCHEME':
-      return 'only https URLs without user information are fetched';
-    case 'ERR_PORTCULLIS_IDP_FETCH_TIMEOUT':
-      return 'it did not answer in time';
-    case 'ERR_PORTCULLIS_IDP_FETCH_TOO_LARGE':
-      return 'it is too large';
-    case 'ERR_PORTCULLIS_PROXY_CIMD_STATUS':
-      return (error as Error).message;
-    default:
-      return 'the connection failed';
-  }
-}
-
-/**
  * The facade's clients, kept in the store so that every replica sees them. CIMD clients are fetched through
- * the SSRF-guarded fetch on each authorization request (the document is the source of truth) and validated
- * with `@portcullis/metadata` (document `client_id` must equal the URL).
+ * the SSRF-guarded fetch (the document is the source of truth; kept only as long as its `Cache-Control`
+ * allows, at most a few minutes) and validated with `@portcullis/metadata` (`client_id` must equal the URL).
  * @see https://datatracker.ietf.org/doc/draft-ietf-oauth-client-id-metadata-document/
  */
 export class ClientRegistry {
@@ -118,12 +117,20 @@ export class ClientRegistry {
   }
 
   /**
-   * The client `clientId`, or an `invalid_client` error saying why it is unknown.
+   * The client `clientId`, or an `invalid_client` error saying why it is unknown. A `client_id` too long to be
+   * kept in the store cannot be registered, so it is unknown; a document URL that long is refused as such.
    * @throws {InvalidClientError}
    */
   async find(clientId: string): Promise<FacadeClient> {
-    if (this.isCimd(clientId)) return this.#fetchCimd(clientId);
-    const found = clientId === '' ? undefined : await this.#o.store.get(NS.client, clientId);
+    if (this.isCimd(clientId)) {
+      if (clientId.length > STORE_KEY_MAX_LENGTH) {
+        throw new InvalidClientError(
+          `a client ID metadata document URL may have at most ${STORE_KEY_MAX_LENGTH} characters here; this one has ${clientId.length}`,
+        );
+      }
+      return this.#fetchCimd(clientId);
+    }
+    const found = await this.#o.store.get(NS.client, clientId);
     if (found === undefined) {
       throw new InvalidClientError(
         `client_id ${JSON.stringify(clientId.slice(0, 200))} is not registered here; register at the registration_endpoint first`,
@@ -132,64 +139,20 @@ export class ClientRegistry {
     return found as unknown as FacadeClient;
   }
 
-  /** A valid document is kept for a few minutes, so `/authorize` and `/token` of one flow fetch it once. */
+  /**
+   * A valid document is kept as long as its `Cache-Control` allows, at most a few minutes, so that
+   * `/authorize` and `/token` of one flow usually fetch it once.
+   */
   async #fetchCimd(clientId: string): Promise<FacadeClient> {
     const cached = await this.#o.store.get(NS.cimd, clientId);
     if (cached !== undefined) return cached as unknown as FacadeClient;
-    const client = await this.#fetchAndValidate(clientId);
-    await this.#o.store.set(NS.cimd, clientId, client as unknown as JsonValue, CIMD_CACHE_MS);
-    return client;
-  }
-
-  async #fetchAndValidate(clientId: string): Promise<FacadeClient> {
-    const fetchDocument = this.#o.fetchDocument;
+    const { fetchDocument, allowLoopbackHttp, log } = this.#o;
     if (fetchDocument === undefined) throw new InvalidClientError('client ID metadata documents are off');
-    let body: unknown;
-    try {
-      const response = await fetchDocument(clientId, { headers: { accept: 'application/json' } });
-      if (response.status !== 200) {
-        await response.body?.cancel();
-        throw Object.assign(new Error(`it answered HTTP ${response.status}`), {
-          code: 'ERR_PORTCULLIS_PROXY_CIMD_STATUS',
-        });
-      }
-      body = await response.json().catch(() => {
-        throw Object.assign(new Error('it is not JSON'), { code: 'ERR_PORTCULLIS_PROXY_CIMD_STATUS' });
-      });
-    } catch (error) {
-      this.#o.log?.info(
-        { client_id: clientId, err: error },
-        'facade: client ID metadata document not fetched',
-      );
-      throw new InvalidClientError(
-        `the client ID metadata document ${clientId} could not be fetched (${publicReason(error)})`,
-      );
-    }
-    try {
-      const doc = validateClientIdMetadataDocument(body, {
-        clientId,
-        allowLoopbackHttp: this.#o.allowLoopbackHttp,
-      });
-      const method = doc.token_endpoint_auth_method;
-      if (method !== undefined && method !== 'none') {
-        throw new InvalidClientError(
-          `the client ID metadata document ${clientId} asks for token_endpoint_auth_method ${JSON.stringify(method)}; only "none" is supported for documents`,
-        );
-      }
-      return {
-        client_id: clientId,
-        client_name: doc.client_name,
-        redirect_uris: doc.redirect_uris,
-        token_endpoint_auth_method: 'none',
-        cimd: true,
-      };
-    } catch (error) {
-      if (error instanceof MetadataValidationError) {
-        throw new InvalidClientError(
-          `the client ID metadata document ${clientId} is invalid: ${error.message}`,
-        );
-      }
-      throw error;
-    }
+    const { client, cacheMs } = await fetchClientIdMetadataDocument(
+      { fetchDocument, allowLoopbackHttp, log },
+      clientId,
+    );
+    if (cacheMs > 0) await this.#o.store.set(NS.cimd, clientId, client as unknown as JsonValue, cacheMs);
+    return client;
   }
 }

@@ -6,6 +6,7 @@ import type { Store } from '../store.js';
 import type { ClientRegistry } from './clients.js';
 import type { ConsentCookies } from './consent-cookie.js';
 import type { IdpClient } from './idp-client.js';
+import { withResponseParams } from './redirect-uri.js';
 import type { RegistrationReaper } from './registration-reaper.js';
 import type { UpstreamClients } from './upstream-clients.js';
 
@@ -55,7 +56,8 @@ export const FACADE_PATHS = {
 
 /**
  * Redirect the browser to the client's `redirect_uri` with `params` and the proxy's `iss` (RFC 9207). The
- * `redirect_uri` was matched exactly against the registered ones before any redirect is made (PX-06).
+ * `redirect_uri` was matched exactly against the registered ones before any redirect is made (PX-06); its own
+ * query is kept as registered ({@link withResponseParams}).
  * @see https://www.rfc-editor.org/rfc/rfc9207#section-2
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2
  */
@@ -66,12 +68,12 @@ export function redirectToClient(
   params: Record<string, string | undefined>,
   status: 302 | 303 = 302,
 ): FastifyReply {
-  const target = new URL(redirectUri);
-  for (const [name, value] of Object.entries(params)) {
-    if (value !== undefined) target.searchParams.set(name, value);
-  }
-  target.searchParams.set('iss', context.options.authorizationServer);
-  return reply.header('cache-control', 'no-store').redirect(target.href, status);
+  const defined = Object.entries(params).filter((entry): entry is [string, string] => entry[1] !== undefined);
+  const target = withResponseParams(redirectUri, {
+    ...Object.fromEntries(defined),
+    iss: context.options.authorizationServer,
+  });
+  return reply.header('cache-control', 'no-store').redirect(target, status);
 }
 
 /**

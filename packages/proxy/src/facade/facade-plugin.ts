@@ -3,11 +3,11 @@ import { createGuardedFetch } from '@portcullis/idp/guarded-fetch';
 import { InvalidClientError, OAuthError } from '@portcullis/metadata';
 import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { ProxyError } from '../errors.js';
+import { ProxyError, type ProxyErrorCode } from '../errors.js';
 import type { ProxyMetrics } from '../metrics.js';
 import type { ResolvedProxyOptions } from '../options.js';
 import { DAY_MS } from '../options-facade.js';
-import type { Store } from '../store.js';
+import { type Store, withLenientLookups } from '../store.js';
 import { authorizeRoutes } from './authorize.js';
 import { callbackRoute } from './callback.js';
 import { ClientRegistry } from './clients.js';
@@ -33,10 +33,12 @@ export interface FacadePluginOptions {
 /** Build the shared context of the facade's routes from the resolved options. */
 export function createFacadeContext(
   options: ResolvedProxyOptions,
-  store: Store,
+  sharedStore: Store,
   log: FastifyBaseLogger,
 ): FacadeContext {
   const facade = options.facade;
+  // Client IDs, codes and states come from requests: one too long for the store is unknown, not a 502.
+  const store = withLenientLookups(sharedStore);
   if (facade === undefined) throw new TypeError('the facade needs mode "facade"');
   const idp = new IdpClient(options.idp.issuer, facade.idpTimeoutMs);
   const clientTtlMs = facade.ttl.clientDays * DAY_MS;
@@ -116,13 +118,22 @@ function scheduleCleanup(
   app.addHook('onClose', async () => clearInterval(timer));
 }
 
+/** What a client is told of the IdP errors it cannot act on but by waiting or asking the operator. */
+const IDP_TROUBLE: Partial<Record<ProxyErrorCode, string>> = {
+  ERR_PORTCULLIS_PROXY_IDP_REGISTRATION:
+    'the identity provider refused the registration; try again later or contact the operator',
+  ERR_PORTCULLIS_PROXY_IDP_UNAVAILABLE:
+    'the identity provider is unavailable; try again later or contact the operator',
+};
+
 function isTimeout(error: unknown): boolean {
   return error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
 }
 
 /**
  * One error handler for the facade: OAuth errors as RFC 6749 §5.2 JSON (HTML pages on the browser-facing GET
- * routes), IdP trouble as 502/504, store trouble as 503; messages never carry secrets.
+ * routes), IdP trouble as 502/504, store trouble as 503; messages never carry secrets, nor the IdP's address
+ * or the operator hints of its errors (those are logged).
  */
 function handleError(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) {
   // The browser's pages: the authorization request, the callback and the consent form's answer.
@@ -152,8 +163,9 @@ function handleError(error: FastifyError | Error, request: FastifyRequest, reply
     code = 503;
     description = 'the proxy state store is unavailable';
   } else if (error instanceof ProxyError) {
-    description = error.message;
+    description = IDP_TROUBLE[error.code] ?? description;
   }
+  // The client hears no IdP address and no operator hint; the log has them (error.message).
   request.log.error({ err: error }, `facade: ${description}`);
   if (page) return sendErrorPage(reply, code, 'server_error', description);
   return reply

@@ -7,8 +7,11 @@ export const escapeHtml: (value: string) => string = escapeHtmlText;
 
 /**
  * Headers of every facade page: never framed (clickjacking on the consent button, PX-04), never cached, no
- * referrer (the URL carries request ids), no scripts.
+ * scripts, and no referrer to other sites (the URL carries the authorization request). `same-origin`, not
+ * `no-referrer`: under `no-referrer` browsers send `Origin: null` with the page's own form POST, which the
+ * consent endpoint's same-origin check must refuse.
  * @see https://modelcontextprotocol.io/specification/2026-07-28/basic/security_best_practices#confused-deputy-problem
+ * @see https://fetch.spec.whatwg.org/#origin-header
  */
 export function sendPage(reply: FastifyReply, status: number, title: string, body: string): FastifyReply {
   return reply
@@ -19,7 +22,7 @@ export function sendPage(reply: FastifyReply, status: number, title: string, bod
     )
     .header('x-frame-options', 'DENY')
     .header('cache-control', 'no-store')
-    .header('referrer-policy', 'no-referrer')
+    .header('referrer-policy', 'same-origin')
     .header('x-content-type-options', 'nosniff')
     .type('text/html; charset=utf-8')
     .send(
@@ -82,7 +85,7 @@ export function renderConsent(view: ConsentView): string {
     `<p>Client ID: <code>${escapeHtml(view.clientId)}</code><br>` +
     `It will be sent back to <strong>${escapeHtml(redirect.host)}</strong>: <code>${escapeHtml(view.redirectUri)}</code></p>` +
     `<p>Requested scopes:</p><ul>${scopes}</ul>${loopback}` +
-    `<form method="post" action="${escapeHtml(view.actionPath)}">` +
+    `<form id="portcullis-consent" method="post" action="${escapeHtml(view.actionPath)}">` +
     `<input type="hidden" name="request" value="${escapeHtml(view.requestId)}">` +
     `<input type="hidden" name="csrf" value="${escapeHtml(view.csrf)}">` +
     '<button type="submit" name="decision" value="approve">Allow</button>' +

@@ -2,13 +2,14 @@ import {
   InvalidGrantError,
   InvalidTargetError,
   OAuthError,
+  UnauthorizedClientError,
   UnsupportedGrantTypeError,
 } from '@portcullis/metadata';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DAY_MS } from '../options-facade.js';
 import type { IssuedCode } from './callback.js';
 import { authenticate, type Form, param, required } from './client-auth.js';
-import { type FacadeClient, NS, secretMatches, sha256 } from './clients.js';
+import { type FacadeClient, type GrantType, mayUseGrant, NS, secretMatches, sha256 } from './clients.js';
 import { FACADE_PATHS, type FacadeContext, isOurResource } from './context.js';
 import { idpErrorOf, sendIdpFailure } from './idp-client.js';
 
@@ -52,6 +53,15 @@ async function upstreamOf(context: FacadeContext, client: FacadeClient) {
   return upstream;
 }
 
+/** Refuse a grant the client did not register (RFC 6749 §5.2 `unauthorized_client`). */
+function checkGrant(client: FacadeClient, grant: GrantType): void {
+  if (!mayUseGrant(client, grant)) {
+    throw new UnauthorizedClientError(
+      `this client did not register the ${grant} grant (its grant_types); register again with it`,
+    );
+  }
+}
+
 async function token(context: FacadeContext, request: FastifyRequest, reply: FastifyReply) {
   const form = (request.body ?? {}) as Form;
   const grantType = param(form, 'grant_type');
@@ -64,6 +74,7 @@ async function token(context: FacadeContext, request: FastifyRequest, reply: Fas
   }
   const resource = context.facade.sendResource ? { resource: context.options.resource } : {};
   if (grantType === 'authorization_code') {
+    checkGrant(client, grantType);
     const code = required(form, 'code');
     const issued = (await context.store.take(NS.code, code)) as IssuedCode | undefined;
     if (issued === undefined || issued.client_id !== client.client_id) {
@@ -94,6 +105,7 @@ async function token(context: FacadeContext, request: FastifyRequest, reply: Fas
     return relay(context, reply, client, response);
   }
   if (grantType === 'refresh_token') {
+    checkGrant(client, grantType);
     const refreshToken = required(form, 'refresh_token');
     const binding = (await context.store.get(NS.refresh, sha256(refreshToken))) as
       | { client_id?: string }

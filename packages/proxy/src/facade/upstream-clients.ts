@@ -91,7 +91,7 @@ export class UpstreamClients {
   /**
    * The IdP client for `client`, registering one at the IdP when needed. The first registration for a client
    * ID metadata document counts against `registration.maxClients` (a client registered at `/register` was
-   * counted there).
+   * counted there); its place is given back when the IdP does not register it, or another replica did first.
    * @throws {TemporarilyUnavailableError} past `registration.maxClients`.
    */
   async for(client: FacadeClient): Promise<UpstreamCredentials> {
@@ -101,12 +101,14 @@ export class UpstreamClients {
     const stored = await store.get(NS.upstream, client.client_id);
     const known = await this.#read(client.client_id, stored);
     if (known !== undefined) return known;
-    if (client.cimd === true) await countRegistration(store, facade);
+    const place = client.cimd === true ? await countRegistration(store, facade) : undefined;
     const adapter = facade.adapter === 'keycloak' ? 'keycloak' : 'rfc7591';
-    const { credentials, management } = await this.#o.idp.register(
-      upstreamRegistration(adapter, client, this.#o.callbackUrl),
-      facade.initialAccessToken,
-    );
+    const { credentials, management } = await this.#o.idp
+      .register(upstreamRegistration(adapter, client, this.#o.callbackUrl), facade.initialAccessToken)
+      .catch(async (error: unknown) => {
+        await place?.release().catch(() => {});
+        throw error;
+      });
     const value = { ...credentials } as unknown as JsonValue;
     const kept = this.#sealer === undefined ? value : await this.#sealer.seal(client.client_id, value);
     const reaper = this.#o.reaper;
@@ -122,6 +124,7 @@ export class UpstreamClients {
     }
     if (await store.setIfAbsent(NS.upstream, client.client_id, kept, this.#o.clientTtlMs)) return credentials;
     // Another replica registered the same client at the same time: use the one it kept, drop this one.
+    await place?.release();
     if (reaper !== undefined && management !== undefined) {
       void reaper.discard(credentials.clientId, owner, management).catch(() => {});
     }

@@ -71,6 +71,31 @@ describe('facade mode with a shared upstream client: consent before the IdP (con
     expect(crossSite.status).toBe(403);
   });
 
+  it('[PX-04] the consent page sends Referrer-Policy same-origin, so a browser posts it with its Origin; Origin: null is refused', async () => {
+    const browser = new CookieBrowser();
+    const { response, html } = await consentPage(browser);
+    // Under `no-referrer` browsers send `Origin: null` with the page's own POST (Fetch spec).
+    expect(response.headers.get('referrer-policy')).toBe('same-origin');
+    const post = (origin: string) =>
+      fetch(`${stack.issuer}/consent`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          cookie: browser.cookieHeader(`${stack.issuer}/consent`),
+          origin,
+          'sec-fetch-site': 'same-origin',
+        },
+        body: new URLSearchParams({
+          request: hidden(html, 'request'),
+          csrf: hidden(html, 'csrf'),
+          decision: 'approve',
+        }),
+      });
+    expect((await post('null')).status).toBe(403);
+    expect((await post(new URL(stack.issuer).origin)).status).toBe(303);
+  });
+
   it('[PX-05] approval sets a __Host- cookie (Secure, HttpOnly, SameSite=Lax) bound to that client only', async () => {
     const browser = new CookieBrowser();
     const { html } = await consentPage(browser, 'First client');
@@ -129,5 +154,24 @@ describe('facade mode with a shared upstream client: consent before the IdP (con
     const form = { request: hidden(html, 'request'), csrf: hidden(html, 'csrf'), decision: 'approve' };
     expect((await browser.post(`${stack.issuer}/consent`, form)).status).toBe(303);
     expect((await browser.post(`${stack.issuer}/consent`, form)).status).toBe(400);
+  });
+});
+
+describe('facade.consent: shared-only (documented as not meeting AS-19 with a registering adapter)', () => {
+  it('skips the proxy page for a registered client of the rfc7591 adapter; its errors are still shown as a page', async () => {
+    const optOut = await startFacadeStack(() => ({ adapter: 'rfc7591', consent: 'shared-only' }));
+    try {
+      const client = await registerPublicClient(optOut.issuer);
+      const request = await authorizationRequest(optOut.issuer, client);
+      const response = await fetch(request.url, { redirect: 'manual' });
+      expect(response.status).toBe(302);
+      expect(new URL(response.headers.get('location') ?? '').origin).toBe(new URL(optOut.idp.issuer).origin);
+      const bad = await authorizationRequest(optOut.issuer, client, { code_challenge_method: 'plain' });
+      const refused = await fetch(bad.url, { redirect: 'manual' });
+      expect(refused.status).toBe(400);
+      expect(refused.headers.get('location')).toBeNull();
+    } finally {
+      await optOut.close();
+    }
   });
 });

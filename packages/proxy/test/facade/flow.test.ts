@@ -96,7 +96,7 @@ describe('facade mode: the proxy is the authorization server clients see (RFC 75
 
   it('[PX-01 AS-13 AS-14] relays the IdP answer with the proxy iss and the client state, then the token calls hello-world', async () => {
     const { request, redirect, pages, tokens } = await login();
-    expect(pages).toEqual(['login', 'consent']);
+    expect(pages).toEqual(['proxy-consent', 'login', 'consent']);
     expect(redirect.searchParams.get('iss')).toBe(stack.issuer);
     expect(redirect.searchParams.get('state')).toBe(request.state);
     expect(redirect.searchParams.getAll('code')).toHaveLength(1);
@@ -111,6 +111,49 @@ describe('facade mode: the proxy is the authorization server clients see (RFC 75
     });
     expect(call.status).toBe(200);
     expect(await call.text()).toContain('Hello, joe!');
+  });
+
+  it('[AS-19 PX-04] the proxy names the client and its redirect host before the IdP, once per browser, with the default rfc7591 adapter', async () => {
+    const { body } = await registerAt(`${stack.issuer}/register`, {
+      redirect_uris: ['https://evil.example/steal'],
+      token_endpoint_auth_method: 'none',
+      client_name: 'Claude Desktop',
+    });
+    const client = { clientId: String(body.client_id), redirectUri: 'https://evil.example/steal' };
+    const browser = new CookieBrowser();
+    const request = await authorizationRequest(stack.issuer, client);
+    const page = await browser.get(request.url);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('location')).toBeNull();
+    const html = await page.text();
+    expect(html).toContain('Claude Desktop');
+    expect(html).toContain('<strong>evil.example</strong>');
+    expect(html).not.toMatch(/localhost redirect/);
+    const { pages } = await runBrowserFlow(browser, request.url, client.redirectUri);
+    expect(pages).toEqual(['proxy-consent', 'login', 'consent']);
+    const again = await browser.get((await authorizationRequest(stack.issuer, client)).url);
+    expect(again.status).toBe(302);
+    expect(new URL(again.headers.get('location') ?? '').origin).toBe(new URL(stack.idp.issuer).origin);
+  });
+
+  it('[AS-14] keeps the query of the registered redirect_uri as it is, adding the response parameters (RFC 6749 §3.1.2)', async () => {
+    const registered = `http://127.0.0.1:4300/cb?keep=a~b%20c&x=1+2`;
+    const { body } = await registerAt(`${stack.issuer}/register`, {
+      redirect_uris: [registered],
+      token_endpoint_auth_method: 'none',
+    });
+    const client = { clientId: String(body.client_id), redirectUri: registered };
+    const browser = new CookieBrowser();
+    const request = await authorizationRequest(stack.issuer, client);
+    const { redirect } = await runBrowserFlow(browser, request.url, registered);
+    expect(redirect.href.startsWith(`${registered}&code=`)).toBe(true);
+    expect(redirect.searchParams.get('state')).toBe(request.state);
+    const failed = await browser.get(
+      (await authorizationRequest(stack.issuer, client, { resource: 'x' })).url,
+    );
+    expect(failed.headers.get('location')).toMatch(
+      /^http:\/\/127\.0\.0\.1:4300\/cb\?keep=a~b%20c&x=1\+2&error=invalid_target&/,
+    );
   });
 
   it('[AS-05] a proxy code is single-use and bound to its client and redirect_uri', async () => {

@@ -17,6 +17,7 @@ import { exportJWK, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryStore } from '../../src/index.js';
 import { registerPublicClient, tokenRequest } from '../helpers/facade.js';
+import { authorizeThroughProxy } from '../helpers/facade-relay.js';
 import { modernCall, type RunningProxy, startProxy } from '../helpers/proxy.js';
 import { startTrustingUpstream } from '../helpers/reference-upstream.js';
 
@@ -88,25 +89,40 @@ describe.skipIf(problem !== undefined && !inCi)(
       await kc?.stop();
     }, 60_000);
 
-    it('[PX-01 AS-13 AS-14] facade: DCR through the Keycloak adapter, login at Keycloak, iss relayed, hello-world called', async () => {
+    it('[PX-01 AS-13 AS-14 AS-19] facade: DCR through the Keycloak adapter, the proxy consent page, login at Keycloak, iss relayed, hello-world called', async () => {
       const client = await registerPublicClient(facade.url, 'Keycloak facade test');
       const { verifier, challenge } = await createPkce();
-      const result = await authorizeWithPassword({
-        authorizationEndpoint: `${facade.url}/authorize`,
-        clientId: client.clientId,
-        redirectUri: client.redirectUri,
+      const authorize = new URL(`${facade.url}/authorize`);
+      authorize.search = new URLSearchParams({
+        response_type: 'code',
+        client_id: client.clientId,
+        redirect_uri: client.redirectUri,
         scope: 'mcp:tools',
-        codeChallenge: challenge,
+        code_challenge: challenge,
+        code_challenge_method: 'S256',
         resource: facade.mcp,
         state: 'keycloak-state',
-        username: 'alice',
-        password: 'alice-pass',
+      }).toString();
+      // The proxy's page comes first (AS-19: Keycloak only sees the proxy's callback), then Keycloak's pages.
+      const redirect = await authorizeThroughProxy(authorize.href, async (atKeycloak) => {
+        const sent = (name: string) => atKeycloak.searchParams.get(name) ?? undefined;
+        return authorizeWithPassword({
+          authorizationEndpoint: `${atKeycloak.origin}${atKeycloak.pathname}`,
+          clientId: sent('client_id') ?? '',
+          redirectUri: sent('redirect_uri') ?? '',
+          scope: sent('scope') ?? '',
+          codeChallenge: sent('code_challenge') ?? '',
+          resource: sent('resource'),
+          state: sent('state'),
+          username: 'alice',
+          password: 'alice-pass',
+        });
       });
-      expect(result.iss).toBe(facade.url);
-      expect(result.state).toBe('keycloak-state');
+      expect(redirect.searchParams.get('iss')).toBe(facade.url);
+      expect(redirect.searchParams.get('state')).toBe('keycloak-state');
       const tokens = await tokenRequest(facade.url, {
         grant_type: 'authorization_code',
-        code: result.code,
+        code: redirect.searchParams.get('code') ?? '',
         client_id: client.clientId,
         redirect_uri: client.redirectUri,
         code_verifier: verifier,

@@ -1,6 +1,7 @@
 import { CookieBrowser } from '@portcullis/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  approvingBrowser,
   authorizationRequest,
   type FacadeStack,
   registerAt,
@@ -17,7 +18,15 @@ beforeAll(async () => {
 });
 afterAll(() => stack.close());
 
-/** Follow the flow up to the IdP's redirect to the proxy callback, without visiting it. */
+/** Authorization requests with one bad parameter, and the error each gets (RFC 6749 §4.1.2.1). */
+const BAD_REQUESTS: [Record<string, string>, string][] = [
+  [{ code_challenge: '' }, 'invalid_request'],
+  [{ code_challenge_method: 'plain' }, 'invalid_request'],
+  [{ resource: 'https://other.example/mcp' }, 'invalid_target'],
+  [{ response_type: 'token' }, 'unsupported_response_type'],
+  [{ response_type: '' }, 'invalid_request'],
+];
+
 /** The IdP's redirect to the proxy callback, and the browser it came back to (holding the relay cookie). */
 async function callbackUrl(): Promise<{ redirect: URL; browser: CookieBrowser }> {
   const client = await registerPublicClient(stack.issuer);
@@ -48,9 +57,31 @@ describe('facade mode refuses bad authorization, callback, token and registratio
     const otherPort = new URL(client.redirectUri);
     otherPort.port = String(Number(otherPort.port) + 1);
     const request = await authorizationRequest(stack.issuer, { ...client, redirectUri: otherPort.href });
-    const response = await fetch(request.url, { redirect: 'manual' });
-    expect(response.status).toBe(302);
-    expect(response.headers.get('location')).toContain(new URL(stack.idp.issuer).host);
+    const fresh = await fetch(request.url, { redirect: 'manual' });
+    expect(fresh.status).toBe(200);
+    expect(await fresh.text()).toContain(otherPort.href);
+    const approved = await (await approvingBrowser(stack.issuer, client)).get(request.url);
+    expect(approved.status).toBe(302);
+    expect(approved.headers.get('location')).toContain(new URL(stack.idp.issuer).host);
+  });
+
+  it('[PX-06 AS-06] apart from a loopback port, redirect_uri is compared as a string: no dot segments, no other spelling of 127.0.0.1', async () => {
+    const client = await registerPublicClient(stack.issuer);
+    const { port } = new URL(client.redirectUri);
+    const other = Number(port) + 1;
+    for (const redirectUri of [
+      `http://127.0.0.1:${port}/callback/../callback`,
+      `http://127.0.0.1:${port}/./callback`,
+      `http://127.0.0.1:${other}/x/../callback`,
+      `http://2130706433:${port}/callback`,
+      `http://127.1:${other}/callback`,
+    ]) {
+      const request = await authorizationRequest(stack.issuer, { ...client, redirectUri });
+      const response = await fetch(request.url, { redirect: 'manual' });
+      expect(response.status, redirectUri).toBe(400);
+      expect(response.headers.get('location')).toBeNull();
+      expect(await response.text()).toContain('redirect_uri');
+    }
   });
 
   it('[AS-22] an unknown client_id gets a 400 page', async () => {
@@ -63,23 +94,52 @@ describe('facade mode refuses bad authorization, callback, token and registratio
     expect(response.headers.get('location')).toBeNull();
   });
 
-  it('[AS-04 AS-13] missing PKCE, plain PKCE or a foreign resource are redirected as errors with state and iss', async () => {
+  it('[AS-04 AS-13] for a client approved in this browser, missing PKCE, plain PKCE or a foreign resource are redirected as errors with state and iss', async () => {
     const client = await registerPublicClient(stack.issuer);
-    const cases: [Record<string, string>, string][] = [
-      [{ code_challenge: '' }, 'invalid_request'],
-      [{ code_challenge_method: 'plain' }, 'invalid_request'],
-      [{ resource: 'https://other.example/mcp' }, 'invalid_target'],
-      [{ response_type: 'token' }, 'unsupported_response_type'],
-    ];
-    for (const [params, error] of cases) {
+    const browser = await approvingBrowser(stack.issuer, client);
+    for (const [params, error] of BAD_REQUESTS) {
       const request = await authorizationRequest(stack.issuer, client, params);
-      const response = await fetch(request.url, { redirect: 'manual' });
+      const response = await browser.get(request.url);
       expect(response.status).toBe(302);
       const location = new URL(response.headers.get('location') ?? '');
       expect(location.href.startsWith(client.redirectUri)).toBe(true);
       expect(location.searchParams.get('error')).toBe(error);
       expect(location.searchParams.get('state')).toBe(request.state);
       expect(location.searchParams.get('iss')).toBe(stack.issuer);
+    }
+  });
+
+  it('[AS-13] a missing response_type is invalid_request, an unknown one unsupported_response_type (RFC 6749 §4.1.2.1)', async () => {
+    const client = await registerPublicClient(stack.issuer);
+    const browser = await approvingBrowser(stack.issuer, client);
+    const error = async (params: Record<string, string>) => {
+      const response = await browser.get((await authorizationRequest(stack.issuer, client, params)).url);
+      return new URL(response.headers.get('location') ?? '').searchParams.get('error');
+    };
+    expect(await error({ response_type: '' })).toBe('invalid_request');
+    expect(await error({ response_type: 'token' })).toBe('unsupported_response_type');
+  });
+
+  it('[AS-22] before this browser approved the client, errors are shown as a 400 page, never redirected to its (self-registered) redirect URI', async () => {
+    const { status, body } = await registerAt(`${stack.issuer}/register`, {
+      redirect_uris: ['https://evil.example/cb'],
+      token_endpoint_auth_method: 'none',
+      client_name: 'Claude Desktop',
+    });
+    expect(status).toBe(201);
+    const client = { clientId: String(body.client_id), redirectUri: 'https://evil.example/cb' };
+    // Another client's approval in the same browser does not make this one trusted.
+    const browser = await approvingBrowser(stack.issuer, await registerPublicClient(stack.issuer));
+    for (const [params, error] of BAD_REQUESTS) {
+      const request = await authorizationRequest(stack.issuer, client, params);
+      for (const response of [
+        await fetch(request.url, { redirect: 'manual' }),
+        await browser.get(request.url),
+      ]) {
+        expect(response.status).toBe(400);
+        expect(response.headers.get('location')).toBeNull();
+        expect(await response.text()).toContain(error);
+      }
     }
   });
 
@@ -135,6 +195,7 @@ describe('facade mode refuses bad authorization, callback, token and registratio
     const { body } = await registerAt(`${stack.issuer}/register`, {
       redirect_uris: ['http://127.0.0.1:4100/cb'],
       token_endpoint_auth_method: 'client_secret_basic',
+      grant_types: ['authorization_code', 'refresh_token'],
     });
     const basic = (secret: string) =>
       `Basic ${Buffer.from(`${String(body.client_id)}:${secret}`).toString('base64')}`;

@@ -1,4 +1,4 @@
-import { freePort } from '@portcullis/test-support';
+import { CookieBrowser, freePort } from '@portcullis/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StoreSealer } from '../../src/facade/sealed.js';
 import { MemoryStore } from '../../src/index.js';
@@ -101,9 +101,10 @@ describe('facade.storeKey: IdP client credentials encrypted in the store', () =>
   });
 
   it('a replica that has the key as facade.previousStoreKeys uses the entry as it is: no new IdP client', async () => {
-    const { client } = await loginThroughFacade(stack.issuer);
+    const browser = new CookieBrowser();
+    const { client } = await loginThroughFacade(stack.issuer, undefined, browser);
     const before = await store.get('facade-upstream', client.clientId);
-    const response = await fetch(authorizeOn(rotated.url, client), { redirect: 'manual' });
+    const response = await browser.get(authorizeOn(rotated.url, client).href);
     expect(response.status).toBe(302);
     const location = new URL(String(response.headers.get('location')));
     expect(location.origin).toBe(new URL(stack.idp.issuer).origin);
@@ -113,9 +114,10 @@ describe('facade.storeKey: IdP client credentials encrypted in the store', () =>
   });
 
   it('a replica whose key cannot open an entry registers the client at the IdP again instead of failing', async () => {
-    const { client } = await loginThroughFacade(stack.issuer);
+    const browser = new CookieBrowser();
+    const { client } = await loginThroughFacade(stack.issuer, undefined, browser);
     const before = await store.get('facade-upstream', client.clientId);
-    const response = await fetch(authorizeOn(b.url, client), { redirect: 'manual' });
+    const response = await browser.get(authorizeOn(b.url, client).href);
     expect(response.status).toBe(302);
     expect(response.headers.get('location')).toContain(stack.idp.issuer);
     const after = await store.get('facade-upstream', client.clientId);

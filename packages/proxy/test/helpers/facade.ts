@@ -199,6 +199,21 @@ export async function runBrowserFlow(
 }
 
 /**
+ * A browser in which the user approved `client` on the proxy's consent page (and signed in at the IdP), so
+ * the proxy trusts its redirect URI there: the next authorization goes straight to the IdP.
+ */
+export async function approvingBrowser(
+  issuer: string,
+  client: { clientId: string; redirectUri: string },
+): Promise<CookieBrowser> {
+  const browser = new CookieBrowser();
+  const request = await authorizationRequest(issuer, client);
+  const { pages } = await runBrowserFlow(browser, request.url, client.redirectUri);
+  if (pages[0] !== 'proxy-consent') throw new Error(`no proxy consent page on the way: ${pages.join(', ')}`);
+  return browser;
+}
+
+/**
  * The whole client side against the proxy at `issuer`: register a public client, authorize through the
  * browser pages as joe, redeem the code. Returns the client, the request, the redirect and the token answer.
  */
