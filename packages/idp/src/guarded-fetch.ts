@@ -56,6 +56,14 @@ function readCapped(res: IncomingMessage, maxBytes: number): Promise<Buffer> {
   });
 }
 
+function invalid(message: string, cause?: unknown): IdpError {
+  return new IdpError(
+    'ERR_PORTCULLIS_IDP_FETCH_INVALID_RESPONSE',
+    message,
+    cause === undefined ? undefined : { cause },
+  );
+}
+
 /** The answer as a `Response`; the upstream's reason phrase is dropped (nothing reads it, `Response` refuses some). */
 function toResponse(res: IncomingMessage, body: Buffer, method: string): Response {
   const status = res.statusCode ?? 0;
@@ -117,14 +125,14 @@ function exchange(
         response = res;
         const status = res.statusCode ?? 0;
         if (status < 200 || status > 599) {
-          settle(failed(`the server answered status ${status}; only final statuses 200–599 are accepted`));
+          settle(invalid(`the server answered status ${status}; only final statuses 200–599 are accepted`));
           return;
         }
         readCapped(res, maxBytes).then((body) => {
           try {
             settle(undefined, toResponse(res, body, method));
           } catch (cause) {
-            settle(failed('the answer cannot be represented as a fetch Response', cause));
+            settle(invalid('the answer cannot be represented as a fetch Response', cause));
           }
         }, settle);
       },
@@ -132,7 +140,7 @@ function exchange(
     // 1xx informational answers (100, 102, 103) are skipped by node:http; the final one follows or the time runs out.
     req.on('upgrade', (_res, socket) => {
       socket.destroy();
-      settle(failed('the server answered 101 Switching Protocols; protocol upgrades are refused'));
+      settle(invalid('the server answered 101 Switching Protocols; protocol upgrades are refused'));
     });
     req.on('error', settle);
     signal.addEventListener('abort', onAbort);
@@ -162,6 +170,8 @@ function describeFailure(
   if (timeout.aborted) {
     return new IdpError(code, `no complete answer within ${timeoutMs} ms (${phases})`, { cause });
   }
+  const parserError = String((cause as { code?: unknown } | null)?.code ?? '').startsWith('HPE_');
+  if (parserError) return invalid('the server did not answer with valid HTTP/1.1', cause);
   if (!caller?.aborted) return failed(`fetch of ${rawUrl} failed`, cause);
   if (caller.reason?.name === 'TimeoutError') {
     return new IdpError(code, `no complete answer within the caller's time limit (${phases})`, { cause });

@@ -50,7 +50,7 @@ describe('createGuardedFetch: hostile answers of a document host (CIMD draft §6
       expect(outcome).toMatchObject({
         state: 'rejected',
         error: {
-          code: 'ERR_PORTCULLIS_IDP_FETCH_FAILED',
+          code: 'ERR_PORTCULLIS_IDP_FETCH_INVALID_RESPONSE',
           message: `the server answered status ${status}; only final statuses 200–599 are accepted`,
         },
       });
@@ -73,17 +73,28 @@ describe('createGuardedFetch: hostile answers of a document host (CIMD draft §6
       keepOpen: true,
     });
     const closedBefore = host.closed;
-    const started = Date.now();
-    const outcome = await within(2_000, createGuardedFetch({ ...DEV, timeoutMs: 1_500 })(url));
+    // Settled long before its 60 s time budget: refused on the upgrade itself, not by the timeout.
+    const outcome = await within(5_000, createGuardedFetch({ ...DEV, timeoutMs: 60_000 })(url));
     expect(outcome).toMatchObject({
       state: 'rejected',
       error: {
-        code: 'ERR_PORTCULLIS_IDP_FETCH_FAILED',
+        code: 'ERR_PORTCULLIS_IDP_FETCH_INVALID_RESPONSE',
         message: 'the server answered 101 Switching Protocols; protocol upgrades are refused',
       },
     });
-    expect(Date.now() - started).toBeLessThan(1_000);
     await expect.poll(() => host.closed).toBeGreaterThan(closedBefore);
+  });
+
+  it('[AS-18] bytes that are not HTTP/1.1 fail as an invalid response', async () => {
+    const url = host.answer('/not-http', { bytes: 'SSH-2.0-OpenSSH_9.6\r\n' });
+    const outcome = await within(2_000, createGuardedFetch(DEV)(url));
+    expect(outcome).toMatchObject({
+      state: 'rejected',
+      error: {
+        code: 'ERR_PORTCULLIS_IDP_FETCH_INVALID_RESPONSE',
+        message: 'the server did not answer with valid HTTP/1.1',
+      },
+    });
   });
 
   it('[AS-16] 1xx informational answers are skipped and the final 200 is returned', async () => {
@@ -124,11 +135,8 @@ describe('createGuardedFetch: hostile answers of a document host (CIMD draft §6
 });
 
 describe('createGuardedFetch: the time budget covers name resolution', () => {
-  it('[AS-18] a resolver slower than timeoutMs fails after timeoutMs, not when it answers', async () => {
-    const resolver = () =>
-      new Promise<{ address: string; family: 4 }[]>((resolve) => {
-        setTimeout(() => resolve([{ address: '10.0.0.1', family: 4 }]), 1_500);
-      });
+  it('[AS-18] a resolver that never answers fails with the timeout error', async () => {
+    const resolver = () => new Promise<{ address: string; family: 4 }[]>(() => {});
     const refused: string[] = [];
     const guarded = createGuardedFetch({
       ...DEV,
@@ -137,9 +145,7 @@ describe('createGuardedFetch: the time budget covers name resolution', () => {
       resolver,
       onRefused: (_url, error) => refused.push(error.code),
     });
-    const started = Date.now();
-    const outcome = await within(3_000, guarded('https://slow-dns.test/c.json'));
-    const elapsed = Date.now() - started;
+    const outcome = await within(5_000, guarded('https://slow-dns.test/c.json'));
     expect(outcome).toMatchObject({
       state: 'rejected',
       error: {
@@ -147,7 +153,6 @@ describe('createGuardedFetch: the time budget covers name resolution', () => {
         message: 'no complete answer within 200 ms (name resolution, connection, headers and body)',
       },
     });
-    expect(elapsed).toBeLessThan(1_000);
     expect(refused).toEqual(['ERR_PORTCULLIS_IDP_FETCH_TIMEOUT']);
   });
 });

@@ -62,6 +62,8 @@ function publicReason(error: unknown): string {
       return 'it did not answer in time';
     case 'ERR_PORTCULLIS_IDP_FETCH_TOO_LARGE':
       return 'it is too large';
+    case 'ERR_PORTCULLIS_IDP_FETCH_INVALID_RESPONSE':
+      return 'it did not answer with a valid HTTP response';
     case 'ERR_PORTCULLIS_PROXY_CIMD_STATUS':
       return (error as Error).message;
     default:

@@ -1,3 +1,4 @@
+import { type AddressInfo, createServer } from 'node:net';
 import { CookieBrowser, freePort } from '@portcullis/test-support';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -95,6 +96,38 @@ describe('facade mode accepts client ID metadata documents, fetched with SSRF de
     const { response } = await authorize(dev, `${docsUrl}/redirect.json`);
     expect(response.status).toBe(400);
     expect(await response.text()).toContain('HTTP 302');
+  });
+
+  it('[AS-18] a document host answering a status outside 200-599, an upgrade or no HTTP at all gets a 400, and the proxy lives on', async () => {
+    const answers: Record<string, string> = {
+      '/600.json': 'HTTP/1.1 600 X\r\nContent-Length: 2\r\n\r\n{}',
+      '/reason.json': 'HTTP/1.1 999 O\x01K\r\nContent-Length: 2\r\n\r\n{}',
+      '/upgrade.json':
+        'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n',
+      '/ssh.json': 'SSH-2.0-OpenSSH_9.6\r\n',
+    };
+    const raw = createServer((socket) => {
+      socket.on('error', () => {});
+      socket.once('data', (chunk) => {
+        const path = /^GET (\S+)/.exec(chunk.toString())?.[1] ?? '';
+        socket.end(answers[path] ?? 'HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n');
+      });
+    });
+    await new Promise<void>((resolve) => raw.listen(0, '127.0.0.1', resolve));
+    const rawUrl = `http://127.0.0.1:${(raw.address() as AddressInfo).port}`;
+    try {
+      for (const path of Object.keys(answers)) {
+        const { response } = await authorize(dev, `${rawUrl}${path}`);
+        expect(response.status, path).toBe(400);
+        expect(await response.text(), path).toContain(
+          'could not be fetched (it did not answer with a valid HTTP response)',
+        );
+      }
+      const { response } = await authorize(dev, `${docsUrl}/good.json`);
+      expect(response.status).toBe(200);
+    } finally {
+      raw.close();
+    }
   });
 
   it('[PX-12 AS-18] document URLs on loopback, private or link-local addresses are never fetched', async () => {
