@@ -5,9 +5,9 @@ import { CIMD_CACHE_MS, cacheLifetime } from '../../src/facade/cimd.js';
 import {
   authorizationRequest,
   type FacadeStack,
+  redeemCode,
   runBrowserFlow,
   startFacadeStack,
-  tokenRequest,
 } from '../helpers/facade.js';
 
 const redirectUri = 'http://127.0.0.1:4558/callback';
@@ -87,13 +87,7 @@ describe('client ID metadata documents are kept as their Cache-Control allows (A
     const clientId = documentUrl('flow', 'no-store');
     const request = await authorizationRequest(stack.issuer, { clientId, redirectUri });
     const { redirect } = await runBrowserFlow(new CookieBrowser(), request.url, redirectUri);
-    const tokens = await tokenRequest(stack.issuer, {
-      grant_type: 'authorization_code',
-      code: redirect.searchParams.get('code') ?? '',
-      client_id: clientId,
-      redirect_uri: redirectUri,
-      code_verifier: request.verifier,
-    });
+    const tokens = await redeemCode(stack.issuer, { clientId, redirectUri }, request, redirect);
     expect(tokens.status).toBe(200);
     expect(fetches.get(clientId)).toBeGreaterThanOrEqual(2);
   });

@@ -6,6 +6,7 @@ import { MemoryStore } from '../../src/index.js';
 import {
   authorizationRequest,
   type FacadeStack,
+  redeemCode,
   runBrowserFlow,
   startFacadeStack,
   tokenRequest,
@@ -68,13 +69,7 @@ describe('facade mode accepts client ID metadata documents, fetched with SSRF de
     const { redirect, pages } = await runBrowserFlow(new CookieBrowser(), request.url, redirectUri);
     expect(pages[0]).toBe('proxy-consent');
     expect(redirect.searchParams.get('iss')).toBe(dev.issuer);
-    const tokens = await tokenRequest(dev.issuer, {
-      grant_type: 'authorization_code',
-      code: redirect.searchParams.get('code') ?? '',
-      client_id: clientId,
-      redirect_uri: redirectUri,
-      code_verifier: request.verifier,
-    });
+    const tokens = await redeemCode(dev.issuer, { clientId, redirectUri }, request, redirect);
     expect(tokens.status).toBe(200);
     expect(typeof tokens.body.access_token).toBe('string');
   });

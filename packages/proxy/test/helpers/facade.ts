@@ -222,15 +222,26 @@ export async function loginThroughFacade(issuer: string, scope = 'mcp:tools', br
   const request = await authorizationRequest(issuer, client, { scope });
   const { redirect, pages } = await runBrowserFlow(browser, request.url, client.redirectUri);
   const code = redirect.searchParams.get('code') ?? '';
-  const tokens = await tokenRequest(issuer, {
+  const tokens = await redeemCode(issuer, client, request, redirect, { resource: `${issuer}/mcp` });
+  return { client, request, redirect, pages, code, tokens };
+}
+
+/** Redeem the code `redirect` carries at the proxy's token endpoint, as `client`, with `request`'s verifier. */
+export function redeemCode(
+  issuer: string,
+  client: { clientId: string; redirectUri: string },
+  request: { verifier: string },
+  redirect: URL,
+  extra: Record<string, string> = {},
+) {
+  return tokenRequest(issuer, {
     grant_type: 'authorization_code',
-    code,
+    code: redirect.searchParams.get('code') ?? '',
     client_id: client.clientId,
     redirect_uri: client.redirectUri,
     code_verifier: request.verifier,
-    resource: `${issuer}/mcp`,
+    ...extra,
   });
-  return { client, request, redirect, pages, code, tokens };
 }
 
 /** POST a form to the proxy's token endpoint. */
