@@ -30,7 +30,9 @@ async function relay(
     const description = typeof body?.error_description === 'string' ? body.error_description : undefined;
     throw new OAuthError(error, 400, description);
   }
-  const { id_token: _idToken, ...tokens } = body;
+  const { id_token: _idToken, refresh_token: refreshToken, ...rest } = body;
+  // A client that did not register the refresh_token grant could not use one: it gets none (RFC 6749 §1.5).
+  const tokens = mayUseGrant(client, 'refresh_token') ? { ...rest, refresh_token: refreshToken } : rest;
   if (typeof tokens.refresh_token === 'string') {
     await context.store.set(
       NS.refresh,

@@ -5,6 +5,7 @@ import { MemoryStore } from '../../src/index.js';
 import {
   authorizationRequest,
   type FacadeStack,
+  redeemCode,
   registerAt,
   runBrowserFlow,
   startFacadeStack,
@@ -32,13 +33,7 @@ async function loginAs(extra: Record<string, unknown>) {
   const client = { clientId: String(registration.body.client_id), redirectUri };
   const request = await authorizationRequest(stack.issuer, client, { scope: 'mcp:tools offline_access' });
   const { redirect } = await runBrowserFlow(new CookieBrowser(), request.url, redirectUri);
-  const tokens = await tokenRequest(stack.issuer, {
-    grant_type: 'authorization_code',
-    code: redirect.searchParams.get('code') ?? '',
-    client_id: client.clientId,
-    redirect_uri: redirectUri,
-    code_verifier: request.verifier,
-  });
+  const tokens = await redeemCode(stack.issuer, client, request, redirect);
   expect(tokens.status).toBe(200);
   const refresh = () =>
     tokenRequest(stack.issuer, {
@@ -50,10 +45,11 @@ async function loginAs(extra: Record<string, unknown>) {
 }
 
 describe('registered grant_types are kept and enforced at /token (RFC 7591 §2, RFC 6749 §5.2)', () => {
-  it('a client registered for authorization_code only, or without grant_types (the default), cannot refresh', async () => {
+  it('a client registered for authorization_code only, or without grant_types (the default), gets no refresh token and cannot refresh', async () => {
     for (const extra of [{ grant_types: ['authorization_code'] }, {}]) {
-      const { registration, refresh } = await loginAs(extra);
+      const { registration, tokens, refresh } = await loginAs(extra);
       expect(registration.grant_types).toEqual(['authorization_code']);
+      expect(tokens.body).not.toHaveProperty('refresh_token');
       const refused = await refresh();
       expect(refused.status).toBe(400);
       expect(refused.body).toMatchObject({
@@ -66,9 +62,10 @@ describe('registered grant_types are kept and enforced at /token (RFC 7591 §2, 
   it('a client registered with refresh_token refreshes; one stored before grants were kept may use both', async () => {
     const both = await loginAs({ grant_types: ['authorization_code', 'refresh_token'] });
     expect(both.registration.grant_types).toEqual(['authorization_code', 'refresh_token']);
+    expect(typeof both.tokens.body.refresh_token).toBe('string');
     expect((await both.refresh()).status).toBe(200);
 
-    const legacy = await loginAs({ grant_types: ['authorization_code'] });
+    const legacy = await loginAs({ grant_types: ['authorization_code', 'refresh_token'] });
     const { grant_types: _grants, ...stored } = (await store.get(
       'facade-client',
       legacy.client.clientId,
