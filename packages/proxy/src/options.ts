@@ -1,9 +1,9 @@
 import { isLoopbackHost, isScopeToken, protectedResourceMetadataUrls } from '@portcullis/metadata';
-import { MIN_JWKS_COOLDOWN_MS } from '@portcullis/resource-server';
 import type { FastifyBaseLogger } from 'fastify';
 import { z } from 'zod';
 import { InvalidProxyOptionsError } from './errors.js';
 import { type FacadeOptions, facadeIssues, facadeSchema } from './options-facade.js';
+import { idpSchema } from './options-idp.js';
 import { type StoreOptionsInput, storeSchema } from './options-store.js';
 import {
   type HttpUpstreamOptions,
@@ -61,8 +61,6 @@ export const DEFAULT_STREAM_RECHECK_MS = 60_000;
 export const MAX_RECHECK_MS = 86_400_000;
 /** Default timeout of each `/readyz` probe, in milliseconds. */
 export const DEFAULT_READINESS_TIMEOUT_MS = 2_000;
-/** Default upper bound on how long an IdP introspection answer is trusted (`idp.introspection`), in ms. */
-export const DEFAULT_INTROSPECTION_TTL_MS = 10_000;
 /** Path of the proxy's JWK Set (RFC 7517), relative to the public base URL. */
 export const JWKS_PATH = '/.well-known/jwks.json';
 
@@ -91,37 +89,7 @@ export const directOptionsSchema = z.strictObject({
     })
     .default({ host: DEFAULT_HOST, port: DEFAULT_PORT }),
   /** The identity provider whose tokens clients present. */
-  idp: z.strictObject({
-    issuer: secureUrl('idp.issuer'),
-    jwksUri: secureUrl('idp.jwksUri'),
-    /** More accepted `iss` values (e.g. an issuer alias). */
-    additionalIssuers: z.array(z.string().min(1)).default([]),
-    algorithms: z.array(z.string().min(1)).min(1).optional(),
-    clockToleranceSec: z.number().int().min(0).max(300).optional(),
-    /** Least time between JWKS fetches after a failure or for an unknown `kid` (the RS kit's, ≥ 1 s). */
-    cooldownMs: z.number().int().min(MIN_JWKS_COOLDOWN_MS).optional(),
-    cacheMaxAgeMs: z.number().int().min(0).optional(),
-    /**
-     * Accept only RFC 9068 `at+jwt` access tokens. Default `false`: `typ: JWT` (Keycloak, Entra ID) and no
-     * `typ` pass too; other types (DPoP proofs, logout tokens, …) are refused either way.
-     */
-    requireAtJwt: z.boolean().default(false),
-    timeoutMs: z.number().int().positive().optional(),
-    /**
-     * Also check every token at the IdP's RFC 7662 introspection endpoint (JWTs after their own checks), so
-     * that a token revoked at the IdP stops working within `cacheMaxTtlMs` (default 10 s) instead of at its
-     * `exp`; needed for opaque IdP tokens. The client must be allowed to introspect other clients' tokens.
-     */
-    introspection: z
-      .strictObject({
-        endpoint: secureUrl('idp.introspection.endpoint'),
-        clientId: z.string().min(1),
-        clientSecret: z.string().min(1),
-        cacheMaxTtlMs: z.number().int().min(0).default(DEFAULT_INTROSPECTION_TTL_MS),
-        timeoutMs: z.number().int().positive().optional(),
-      })
-      .optional(),
-  }),
+  idp: idpSchema,
   upstream: z.discriminatedUnion('kind', [httpUpstreamSchema, stdioUpstreamSchema]),
   /** Required scopes: for every request, per JSON-RPC method, per tool, and the hierarchy between them. */
   scopes: z
