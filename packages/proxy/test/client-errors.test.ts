@@ -1,32 +1,20 @@
 import { rawHttpExchange } from '@portcullis/test-support';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningProxy } from './helpers/proxy.js';
-import { type RecordedStack, startRecordedStack } from './helpers/stacks.js';
+import { describe, expect, it } from 'vitest';
+import { useRecordedProxy } from './helpers/stacks.js';
 
 // Requests Node.js refuses before Fastify routes them: written byte by byte over a raw socket, since fetch
 // would refuse to send most of them.
-let stack: RecordedStack;
-let proxy: RunningProxy;
-let token: string;
+const env = useRecordedProxy();
 
-beforeAll(async () => {
-  stack = await startRecordedStack({ main: (url) => ({ upstream: { url } }) });
-  proxy = stack.proxies.main as RunningProxy;
-  token = String(stack.tokens.main);
-});
-afterAll(async () => {
-  await stack?.close();
-});
-
-const exchange = (bytes: string) => rawHttpExchange(proxy.url, bytes);
+const exchange = (bytes: string) => rawHttpExchange(env.proxy.url, bytes);
 
 const post = (headers: string) =>
-  `POST /mcp HTTP/1.1\r\nHost: localhost:${new URL(proxy.url).port}\r\n${headers}` +
+  `POST /mcp HTTP/1.1\r\nHost: localhost:${new URL(env.proxy.url).port}\r\n${headers}` +
   'Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}';
 
 describe('requests Node.js refuses before routing', () => {
   it('[PX-13] answers headers over the limit with 431, a JSON-RPC error naming the limit, and Connection: close, echoing and logging no token', async () => {
-    const big = `${token}.${'x'.repeat(20_000)}`;
+    const big = `${env.token}.${'x'.repeat(20_000)}`;
     const { head, body } = await exchange(post(`Authorization: Bearer ${big}\r\n`));
     expect(head).toMatch(/^http\/1\.1 431 /);
     expect(head).toContain('content-type: application/json');
@@ -40,17 +28,17 @@ describe('requests Node.js refuses before routing', () => {
           'the request headers exceed the limit of 16384 bytes in all; send fewer or shorter headers (a large access token or cookie is the usual cause)',
       },
     });
-    expect(body).not.toContain(token);
-    expect(proxy.logText()).toContain('client error before routing; answered 431');
-    expect(proxy.logText()).not.toContain(token);
+    expect(body).not.toContain(env.token);
+    expect(env.proxy.logText()).toContain('client error before routing; answered 431');
+    expect(env.proxy.logText()).not.toContain(env.token);
   });
 
   it('answers a request that is not valid HTTP/1.1 with 400 and a JSON-RPC error naming the broken rule', async () => {
     for (const [bytes, reason] of [
-      [post(`Authorization: Bearer ${token}\r\nBad Header\r\n`), 'Invalid header token'],
-      [`G@T /mcp HTTP/1.1\r\nAuthorization: Bearer ${token}\r\n\r\n`, 'Invalid method encountered'],
+      [post(`Authorization: Bearer ${env.token}\r\nBad Header\r\n`), 'Invalid header token'],
+      [`G@T /mcp HTTP/1.1\r\nAuthorization: Bearer ${env.token}\r\n\r\n`, 'Invalid method encountered'],
       [
-        post(`Authorization: Bearer ${token}\r\nTransfer-Encoding: chunked\r\n`),
+        post(`Authorization: Bearer ${env.token}\r\nTransfer-Encoding: chunked\r\n`),
         "Content-Length can't be present with Transfer-Encoding",
       ],
     ] as const) {
@@ -65,8 +53,8 @@ describe('requests Node.js refuses before routing', () => {
           message: `the request is not valid HTTP/1.1 (${reason}); send a well-formed request`,
         },
       });
-      expect(body, reason).not.toContain(token);
+      expect(body, reason).not.toContain(env.token);
     }
-    expect(proxy.logText()).not.toContain(token);
+    expect(env.proxy.logText()).not.toContain(env.token);
   });
 });

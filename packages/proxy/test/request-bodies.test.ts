@@ -1,25 +1,14 @@
 import { gzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PING, post, type RunningProxy } from './helpers/proxy.js';
-import { type RecordedStack, startRecordedStack } from './helpers/stacks.js';
+import { describe, expect, it } from 'vitest';
+import { PING, post } from './helpers/proxy.js';
+import { useRecordedProxy } from './helpers/stacks.js';
 
 // Bodies the proxy cannot check, and so does not forward: each answer says what to send instead.
-let stack: RecordedStack;
-let proxy: RunningProxy;
-let token: string;
-
-beforeAll(async () => {
-  stack = await startRecordedStack({ main: (url) => ({ upstream: { url } }) });
-  proxy = stack.proxies.main as RunningProxy;
-  token = String(stack.tokens.main);
-});
-afterAll(async () => {
-  await stack?.close();
-});
+const env = useRecordedProxy();
 
 describe('request bodies the proxy does not take', () => {
   it('answers 415 naming application/json to a body of another media type', async () => {
-    const res = await post(proxy.mcp, token, PING, { 'content-type': 'text/plain' });
+    const res = await post(env.proxy.mcp, env.token, PING, { 'content-type': 'text/plain' });
     expect(res.status).toBe(415);
     expect(await res.json()).toMatchObject({
       error: {
@@ -30,11 +19,11 @@ describe('request bodies the proxy does not take', () => {
   });
 
   it('answers 415 with Accept-Encoding: identity to a compressed body, which it could not check', async () => {
-    const seen = stack.recorder.requests.length;
-    const res = await fetch(proxy.mcp, {
+    const seen = env.stack.recorder.requests.length;
+    const res = await fetch(env.proxy.mcp, {
       method: 'POST',
       headers: {
-        authorization: `Bearer ${token}`,
+        authorization: `Bearer ${env.token}`,
         'content-type': 'application/json',
         'content-encoding': 'gzip',
         accept: 'application/json, text/event-stream',
@@ -49,11 +38,11 @@ describe('request bodies the proxy does not take', () => {
         message: 'Content-Encoding gzip is not accepted here; send the body uncompressed',
       },
     });
-    expect(stack.recorder.requests.length).toBe(seen);
+    expect(env.stack.recorder.requests.length).toBe(seen);
   });
 
   it('names the byte order mark when a JSON body starts with one', async () => {
-    const res = await post(proxy.mcp, token, `\ufeff${PING}`);
+    const res = await post(env.proxy.mcp, env.token, `\ufeff${PING}`);
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({
       error: { code: -32700, message: expect.stringContaining('starts with a byte order mark') },

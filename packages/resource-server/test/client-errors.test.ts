@@ -1,43 +1,24 @@
 import { Writable } from 'node:stream';
 import { rawHttpExchange } from '@portcullis/test-support';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createRedactingLogger } from '../src/index.js';
-import { type JwksHost, makeKey, signToken, startJwksHost, type TestKey } from './helpers/keys.js';
-import { type RunningServer, startResourceServer } from './helpers/server.js';
+import { signToken } from './helpers/keys.js';
+import { useResourceServer } from './helpers/server.js';
 
 // Requests Node.js refuses before Fastify routes them (`clientError`), written over a raw socket, since fetch
 // would refuse to send them. The server logs at `trace`, where Fastify's default handler logged the whole
 // error, whose `rawPacket` holds the request's bytes.
-let key: TestKey;
-let jwks: JwksHost;
-let rs: RunningServer;
+const env = useResourceServer({ logLevel: 'trace' });
 let token: string;
 
 beforeAll(async () => {
-  key = await makeKey();
-  jwks = await startJwksHost([key.publicJwk]);
-  const logs: string[] = [];
-  const destination = new Writable({
-    write(chunk, _enc, done) {
-      logs.push(String(chunk));
-      done();
-    },
-  });
-  rs = await startResourceServer(jwks.url, {
-    logger: createRedactingLogger({ level: 'trace', destination }),
-  });
-  rs = { ...rs, logs };
-  token = await signToken(rs.resource, { key });
-});
-afterAll(async () => {
-  await rs?.close();
-  await jwks?.close();
+  token = await signToken(env.rs.resource, { key: env.key });
 });
 
-const exchange = (bytes: string) => rawHttpExchange(rs.origin, bytes);
+const exchange = (bytes: string) => rawHttpExchange(env.rs.origin, bytes);
 
 const post = (headers: string) =>
-  `POST /mcp HTTP/1.1\r\nHost: ${new URL(rs.origin).host}\r\n${headers}` +
+  `POST /mcp HTTP/1.1\r\nHost: ${new URL(env.rs.origin).host}\r\n${headers}` +
   'Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}';
 
 describe('requests Node.js refuses before routing (clientErrorHandler)', () => {
@@ -48,7 +29,7 @@ describe('requests Node.js refuses before routing (clientErrorHandler)', () => {
     expect(JSON.parse(body)).toMatchObject({ jsonrpc: '2.0', id: null, error: { code: -32000 } });
     expect(JSON.parse(body).error.message).toContain('request headers exceed the limit of');
     expect(body).not.toContain(token);
-    const logs = rs.logs.join('');
+    const logs = env.rs.logs.join('');
     expect(logs).toContain('client error before routing; answered 431');
     // The bytes would be logged as a Buffer's JSON (numbers), so look for the field, not only the token.
     expect(logs).not.toContain('"rawPacket":{');
@@ -60,7 +41,7 @@ describe('requests Node.js refuses before routing (clientErrorHandler)', () => {
     expect(head).toMatch(/^http\/1\.1 400 /);
     expect(head).toContain('connection: close');
     expect(JSON.parse(body).error.message).toMatch(/^the request is not valid HTTP\/1\.1 \(.+\); send/);
-    expect(rs.logs.join('')).not.toContain(token);
+    expect(env.rs.logs.join('')).not.toContain(token);
   });
 });
 

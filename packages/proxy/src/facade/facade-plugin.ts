@@ -37,9 +37,9 @@ export function createFacadeContext(
   log: FastifyBaseLogger,
 ): FacadeContext {
   const facade = options.facade;
+  if (facade === undefined) throw new TypeError('the facade needs mode "facade"');
   // Client IDs, codes and states come from requests: one too long for the store is unknown, not a 502.
   const store = withLenientLookups(sharedStore);
-  if (facade === undefined) throw new TypeError('the facade needs mode "facade"');
   const idp = new IdpClient(options.idp.issuer, facade.idpTimeoutMs);
   const clientTtlMs = facade.ttl.clientDays * DAY_MS;
   const callbackUrl = `${options.publicUrl}${facade.callbackPath}`;

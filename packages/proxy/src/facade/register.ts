@@ -89,11 +89,7 @@ async function register(context: FacadeContext, request: FastifyRequest, reply: 
   try {
     await context.upstreams.for(client);
   } catch (error) {
-    await place
-      .release()
-      .catch((cause: unknown) =>
-        request.log.warn({ err: cause }, 'facade: a registration place was not given back'),
-      );
+    if (!(await place.release())) request.log.warn('facade: a registration place was not given back');
     throw error;
   }
   await context.clients.save(client);

@@ -10,9 +10,10 @@ import { NS } from './clients.js';
 export interface RegistrationPlace {
   /**
    * Give the place back, once (later calls do nothing): for a registration that did not happen after all
-   * (the IdP refused or could not be reached, or another replica registered the same client first).
+   * (the IdP refused or could not be reached, or another replica registered the same client first). Never
+   * rejects: `false` when the store could not be reached, and the place stays counted until its day expires.
    */
-  release(): Promise<void>;
+  release(): Promise<boolean>;
 }
 
 /**
@@ -43,9 +44,12 @@ export async function countRegistration(store: Store, facade: FacadeOptions): Pr
   let released = false;
   return {
     release: async () => {
-      if (released) return;
+      if (released) return true;
       released = true;
-      await store.increment(NS.count, key, -1, ttl);
+      return store.increment(NS.count, key, -1, ttl).then(
+        () => true,
+        () => false,
+      );
     },
   };
 }

@@ -106,7 +106,7 @@ export class UpstreamClients {
     const { credentials, management } = await this.#o.idp
       .register(upstreamRegistration(adapter, client, this.#o.callbackUrl), facade.initialAccessToken)
       .catch(async (error: unknown) => {
-        await place?.release().catch(() => {});
+        await place?.release();
         throw error;
       });
     const value = { ...credentials } as unknown as JsonValue;

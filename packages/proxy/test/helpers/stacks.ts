@@ -1,6 +1,7 @@
 import type { RunningIdp } from '@portcullis/idp';
 import { embeddedIdpToken, freePort } from '@portcullis/test-support';
 import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll } from 'vitest';
 import type { ProxyOptionsInput } from '../../src/index.js';
 import { startTestIdp } from './idp.js';
 import { type RunningProxy, startProxy } from './proxy.js';
@@ -108,4 +109,28 @@ export async function startRecordedStack(
       await idp.close();
     },
   };
+}
+
+/** What {@link useRecordedProxy} provides once `beforeAll` has run: the stack, its one proxy and joe's token. */
+export interface RecordedProxyFixture {
+  readonly stack: RecordedStack;
+  readonly proxy: RunningProxy;
+  readonly token: string;
+}
+
+/**
+ * Register `beforeAll`/`afterAll` hooks that start a {@link startRecordedStack} with one proxy in direct mode in
+ * front of the recorder, and close it after the file's tests.
+ */
+export function useRecordedProxy(): RecordedProxyFixture {
+  const fixture = {} as { stack: RecordedStack; proxy: RunningProxy; token: string };
+  beforeAll(async () => {
+    fixture.stack = await startRecordedStack({ main: (url) => ({ upstream: { url } }) });
+    fixture.proxy = fixture.stack.proxies.main as RunningProxy;
+    fixture.token = String(fixture.stack.tokens.main);
+  });
+  afterAll(async () => {
+    await fixture.stack?.close();
+  });
+  return fixture;
 }

@@ -56,6 +56,7 @@ export interface RunningServer {
 export async function startResourceServer(
   jwksUri: string,
   overrides: Partial<ResourceServerOptionsInput> = {},
+  { logLevel = 'debug' }: { logLevel?: string } = {},
 ): Promise<RunningServer> {
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
@@ -77,7 +78,7 @@ export async function startResourceServer(
       hierarchy: { files: ['files:read', 'files:write'] },
     },
     server: () => buildTestServer(),
-    logger: createRedactingLogger({ level: 'debug', destination }),
+    logger: createRedactingLogger({ level: logLevel, destination }),
     ...overrides,
   });
   await app.listen({ host: '127.0.0.1', port });
@@ -93,14 +94,15 @@ export interface ResourceServerFixture {
 
 /**
  * Register `beforeAll`/`afterAll` hooks that start one signing key, a JWKS host publishing it and a resource
- * server trusting it (default {@link startResourceServer} options), and close both after the file's tests.
+ * server trusting it (default {@link startResourceServer} options; its log captured at `logLevel`, default
+ * `debug`), and close both after the file's tests.
  */
-export function useResourceServer(): ResourceServerFixture {
+export function useResourceServer({ logLevel }: { logLevel?: string } = {}): ResourceServerFixture {
   const fixture = {} as { key: TestKey; jwks: JwksHost; rs: RunningServer };
   beforeAll(async () => {
     fixture.key = await makeKey();
     fixture.jwks = await startJwksHost([fixture.key.publicJwk]);
-    fixture.rs = await startResourceServer(fixture.jwks.url);
+    fixture.rs = await startResourceServer(fixture.jwks.url, {}, logLevel === undefined ? {} : { logLevel });
   });
   afterAll(async () => {
     await fixture.rs.close();
